@@ -1,0 +1,41 @@
+"""Shuzhi (述职): the party-building report and review cycle, as a multi-tenant platform."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from shuzhi.config import Config
+
+__all__ = ["create_app"]
+
+
+def create_app(config: Config | None = None, **overrides: Any) -> Flask:
+    """Build the app: configuration, extensions, plugins, blueprints."""
+    cfg = config or Config.from_env(**overrides)
+    app = Flask(__name__, instance_path=cfg.INSTANCE_PATH, instance_relative_config=False)
+    app.config.from_mapping(cfg.flask_mapping())
+    logging.basicConfig(level=logging.INFO)
+
+    from shuzhi import extensions
+    from shuzhi.plugins import hooks
+
+    extensions.db.init_app(app)
+    extensions.babel.init_app(app, locale_selector=extensions.select_locale)
+    extensions.api.init_app(app)
+    hooks.load(cfg.blocked_plugins)
+
+    from shuzhi import health
+    from shuzhi.auth import load_request_context
+    from shuzhi.orgs.api import register_api as register_orgs_api
+    from shuzhi.tenancy.api import register_api as register_tenancy_api
+    from shuzhi.web import init_web
+
+    app.before_request(load_request_context)
+    app.register_blueprint(health.bp)
+    register_tenancy_api(extensions.api)
+    register_orgs_api(extensions.api)
+    init_web(app)
+    return app

@@ -1,0 +1,126 @@
+"""Who is asking, for which tenant: the seam the rest of the app reads.
+
+Sign-in itself (OIDC, local accounts) is the accounts issue's; here the user
+comes from the Flask session and the tenant from the URL (``<tenant>`` slug),
+and both are set on the database session so isolation follows them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import g, request, session
+from sqlalchemy import select
+from werkzeug.local import LocalProxy
+
+from shuzhi.db import db
+from shuzhi.errors import Forbidden, NotFound, ShuzhiError
+from shuzhi.tenancy.models import Membership, Role, Tenant, User
+from shuzhi.tenancy.scope import scoped, set_session_scope
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+current_user: User | None = cast("User | None", LocalProxy(lambda: g.get("user")))
+current_tenant: Tenant | None = cast("Tenant | None", LocalProxy(lambda: g.get("tenant")))
+
+
+class Unauthenticated(ShuzhiError):
+    status = 401
+
+
+def load_request_context() -> None:
+    """before_request: find the user and the tenant named in the URL."""
+    g.user = None
+    g.tenant = None
+    g.roles = frozenset()
+    user_id = session.get("user_id")
+    if user_id is not None:
+        with scoped(db.session, user_id=user_id, platform=True):
+            user = db.session.get(User, user_id)
+        if user is not None and user.active:
+            g.user = user
+        else:
+            session.pop("user_id", None)
+    slug = (request.view_args or {}).get("tenant")
+    if slug is not None:
+        enter_tenant(slug)
+
+
+def user_roles(user: User, tenant: Tenant) -> frozenset[Role]:
+    with scoped(db.session, tenant_id=tenant.id, user_id=user.id):
+        roles = db.session.scalars(select(Membership.role).where(Membership.user_id == user.id)).all()
+    return frozenset(roles)
+
+
+def memberships_of(user: User) -> list[tuple[Tenant, Role]]:
+    """Every (tenant, role) of a user, across tenants (for the tenant switcher)."""
+    with scoped(db.session, user_id=user.id, platform=True):
+        rows = db.session.execute(
+            select(Tenant, Membership.role)
+            .join(Membership, Membership.tenant_id == Tenant.id)
+            .where(Membership.user_id == user.id, Tenant.active.is_(True))
+            .order_by(Tenant.name)
+            .execution_options(skip_tenant_scope=True)
+        ).all()
+    return [(t, r) for t, r in rows]
+
+
+def enter_tenant(slug: str) -> Tenant:
+    """Resolve the URL's tenant, check the user may see it, and scope the session to it."""
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
+    user = g.get("user")
+    if tenant is None:
+        raise NotFound()
+    if user is None:
+        raise Unauthenticated("请先登录。")
+    roles = user_roles(user, tenant)
+    if not roles and not user.is_platform_admin:
+        # Same answer as a missing tenant: a stranger learns nothing.
+        raise NotFound()
+    if user.is_platform_admin:
+        roles = roles | {Role.TENANT_ADMIN}
+    g.tenant = tenant
+    g.roles = roles
+    set_session_scope(db.session, tenant_id=tenant.id, user_id=user.id)
+    return tenant
+
+
+def has_role(*roles: Role) -> bool:
+    return bool(set(g.get("roles", ())) & set(roles))
+
+
+def require_role(*roles: Role) -> Callable[[F], F]:
+    """Decorator: the current user needs one of ``roles`` in the URL's tenant."""
+
+    def decorator(fn: F) -> F:
+        @wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if g.get("user") is None:
+                raise Unauthenticated("请先登录。")
+            if not has_role(*roles):
+                raise Forbidden()
+            return fn(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorator
+
+
+def require_platform_admin(fn: F) -> F:
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        user = g.get("user")
+        if user is None:
+            raise Unauthenticated("请先登录。")
+        if not user.is_platform_admin:
+            raise Forbidden()
+        with scoped(db.session, user_id=user.id, platform=True):
+            return fn(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+READERS: Iterable[Role] = tuple(Role)
+EDITORS: tuple[Role, ...] = (Role.TENANT_ADMIN,)

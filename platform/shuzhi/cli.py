@@ -1,0 +1,66 @@
+"""The ``shuzhi`` command: Flask's commands plus db, plugins, orgs and demo."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def _create_app() -> Flask:
+    from shuzhi import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Shuzhi 述职评议考核平台."""
+
+
+@main.group()
+def db() -> None:
+    """Database migrations (Alembic, in migrations/)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head), as the owner (SHUZHI_ADMIN_DATABASE_URL)."""
+    from shuzhi import migrate
+
+    migrate.upgrade(revision=revision)
+    click.echo(f"database at {revision}")
+
+
+@db.command("downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION (default: one step)."""
+    from shuzhi import migrate
+
+    migrate.downgrade(revision=revision)
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Autogenerate a new migration from the models."""
+    from alembic import command
+
+    from shuzhi import migrate
+
+    command.revision(migrate.alembic_config(), message=message, autogenerate=True)
+
+
+@main.command("plugins")
+@with_appcontext
+def plugins_cmd() -> None:
+    """List loaded plugins with their versions and policies."""
+    from shuzhi.plugins import hooks
+
+    for info in hooks.plugins():
+        policies = ", ".join(info.policies) or "-"
+        click.echo(f"{info.name:<12} {info.distribution:<16} {info.version:<10} {policies}")
+    if hooks.blocked:
+        click.echo("blocked: " + ", ".join(sorted(hooks.blocked)))

@@ -1,0 +1,105 @@
+"""Configuration: ``SHUZHI_*`` environment variables over an embedded default.
+
+The embedded default is what a first look and the unit tests need: a SQLite
+file in the instance folder, no Redis, jobs in-process.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+PREFIX = "SHUZHI_"
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass
+class Config:
+    """Every setting, with its environment variable ``SHUZHI_<NAME>``."""
+
+    INSTANCE_PATH: str = ""
+    #: The URL the app connects with. On PostgreSQL this is the non-owner role
+    #: (``shuzhi_app``) that row-level security applies to.
+    DATABASE_URL: str = ""
+    #: The owner's URL, used by migrations only; defaults to DATABASE_URL.
+    ADMIN_DATABASE_URL: str = ""
+    #: Name of the role the migrations create and grant to (no BYPASSRLS).
+    APP_DB_ROLE: str = "shuzhi_app"
+    REDIS_URL: str = ""
+    SECRET_KEY: str = ""
+    DEMO: bool = False
+    BLOCK_PLUGINS: str = ""
+    #: Largest upload the app accepts at all (bytes); imports check their own limits too.
+    MAX_UPLOAD_BYTES: int = 10 * 1024 * 1024
+    DEFAULT_LOCALE: str = "zh"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Config:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            raw = env.get(PREFIX + f.name)
+            if raw is None:
+                continue
+            if f.type in ("bool", bool):
+                values[f.name] = _bool(raw)
+            elif f.type in ("int", int):
+                values[f.name] = int(raw)
+            else:
+                values[f.name] = raw
+        values.update({k: v for k, v in overrides.items() if k != "extra"})
+        cfg = cls(**values, extra=dict(overrides.get("extra", {})))
+        cfg.fill_defaults()
+        return cfg
+
+    def fill_defaults(self) -> None:
+        if not self.INSTANCE_PATH:
+            self.INSTANCE_PATH = str(Path.cwd() / "instance")
+        Path(self.INSTANCE_PATH).mkdir(parents=True, exist_ok=True)
+        if not self.DATABASE_URL:
+            self.DATABASE_URL = "sqlite:///" + str(Path(self.INSTANCE_PATH) / "shuzhi.sqlite3")
+        if not self.ADMIN_DATABASE_URL:
+            self.ADMIN_DATABASE_URL = self.DATABASE_URL
+        if not self.SECRET_KEY:
+            self.SECRET_KEY = self._instance_secret()
+
+    def _instance_secret(self) -> str:
+        # A stable per-instance key so the embedded demo keeps its sessions
+        # across restarts; production sets SHUZHI_SECRET_KEY.
+        path = Path(self.INSTANCE_PATH) / "secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    @property
+    def blocked_plugins(self) -> set[str]:
+        return {p.strip() for p in self.BLOCK_PLUGINS.split(",") if p.strip()}
+
+    def flask_mapping(self) -> dict[str, Any]:
+        return {
+            "SECRET_KEY": self.SECRET_KEY,
+            "SQLALCHEMY_DATABASE_URI": self.DATABASE_URL,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "MAX_CONTENT_LENGTH": self.MAX_UPLOAD_BYTES,
+            "BABEL_DEFAULT_LOCALE": self.DEFAULT_LOCALE,
+            "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+            "API_TITLE": "Shuzhi 述职评议考核平台 API",
+            "API_VERSION": "v1",
+            "OPENAPI_VERSION": "3.0.3",
+            "OPENAPI_JSON_PATH": "openapi.json",
+            "OPENAPI_URL_PREFIX": "/api",
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SHUZHI": self,
+            **self.extra,
+        }

@@ -1,0 +1,25 @@
+"""Import every domain's models so ``Base.metadata`` is complete (Alembic, tests)."""
+
+from shuzhi.db import Base
+from shuzhi.orgs.models import Org, Person, Post, ReportingRelation
+from shuzhi.tenancy.models import Membership, Tenant, User
+from shuzhi.tenancy.scope import TenantOwned
+
+__all__ = [
+    "Base",
+    "Membership",
+    "Org",
+    "Person",
+    "Post",
+    "ReportingRelation",
+    "Tenant",
+    "TenantOwned",
+    "User",
+]
+
+
+def tenant_owned_tables() -> list[str]:
+    """Names of the tables row-level security must cover."""
+    return sorted(
+        mapper.local_table.name for mapper in Base.registry.mappers if issubclass(mapper.class_, TenantOwned)
+    )

@@ -1,0 +1,1 @@
+"""Policies: what a jurisdiction's plan declares, and (later) the rules engine."""

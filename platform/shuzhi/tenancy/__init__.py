@@ -1,0 +1,1 @@
+"""Tenants, users, memberships, and the isolation that keeps tenants apart."""

@@ -1,0 +1,147 @@
+"""Tenant isolation in the session: the same rule in the ORM and in PostgreSQL.
+
+Every tenant-owned model inherits :class:`TenantOwned`. Two layers enforce
+that a session sees only its tenant's rows:
+
+* the ORM adds ``tenant_id = <current>`` to every SELECT, UPDATE and DELETE
+  (``with_loader_criteria``), so SQLite, the embedded default, is isolated;
+* on PostgreSQL every tenant-owned table has row-level security (ENABLE +
+  FORCE) keyed on ``current_setting('shuzhi.tenant')``, set here at the start
+  of every transaction with ``set_config(..., true)`` so it dies with the
+  transaction and a pooled connection never carries a tenant over.
+
+A session with no tenant sees no tenant rows at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import ForeignKey, event, text
+from sqlalchemy.orm import (
+    Mapped,
+    ORMExecuteState,
+    Session,
+    mapped_column,
+    scoped_session,
+    with_loader_criteria,
+)
+
+from shuzhi.db import BigID
+
+TENANT_KEY = "tenant_id"
+USER_KEY = "user_id"
+PLATFORM_KEY = "platform"
+
+_SET_GUCS = text(
+    "SELECT set_config('shuzhi.tenant', :tenant, true),"
+    " set_config('shuzhi.user', :user, true),"
+    " set_config('shuzhi.platform', :platform, true)"
+)
+
+
+class TenantMismatch(RuntimeError):
+    """A write names a tenant other than the session's (or there is none)."""
+
+
+class TenantOwned:
+    """Mixin for every table that belongs to one tenant."""
+
+    tenant_id: Mapped[int] = mapped_column(BigID, ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+
+
+def _guc_values(session: Session) -> dict[str, str]:
+    info = session.info
+    tenant = info.get(TENANT_KEY)
+    user = info.get(USER_KEY)
+    return {
+        "tenant": "" if tenant is None else str(tenant),
+        "user": "" if user is None else str(user),
+        "platform": "on" if info.get(PLATFORM_KEY) else "",
+    }
+
+
+def _apply_gucs(session: Session, connection: Any) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(_SET_GUCS, _guc_values(session))
+
+
+@event.listens_for(Session, "after_begin")
+def _on_begin(session: Session, transaction: Any, connection: Any) -> None:
+    _apply_gucs(session, connection)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _add_tenant_criteria(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.execution_options.get("skip_tenant_scope"):
+        return
+    tenant = state.session.info.get(TENANT_KEY)
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantOwned,
+            lambda cls: cls.tenant_id == tenant,
+            include_aliases=True,
+            track_closure_variables=True,
+        )
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_tenant(session: Session, flush_context: Any, instances: Any) -> None:
+    tenant = session.info.get(TENANT_KEY)
+    for obj in list(session.new) + list(session.dirty):
+        if not isinstance(obj, TenantOwned):
+            continue
+        if tenant is None:
+            raise TenantMismatch("写入租户数据前必须先确定当前租户")
+        if obj.tenant_id is None:
+            obj.tenant_id = tenant
+        elif obj.tenant_id != tenant:
+            raise TenantMismatch("不能写入其他租户的数据")
+
+
+def set_session_scope(
+    session: Session,
+    *,
+    tenant_id: int | None = None,
+    user_id: int | None = None,
+    platform: bool = False,
+) -> None:
+    """Set who the session acts for; applies at once inside an open transaction."""
+    if isinstance(session, scoped_session):
+        session = session()
+    session.info[TENANT_KEY] = tenant_id
+    session.info[USER_KEY] = user_id
+    session.info[PLATFORM_KEY] = platform
+    if session.in_transaction():
+        _apply_gucs(session, session.connection())
+
+
+@contextmanager
+def scoped(
+    session: Session,
+    *,
+    tenant_id: int | None = None,
+    user_id: int | None = None,
+    platform: bool = False,
+) -> Iterator[Session]:
+    """Temporarily act for a tenant (or the platform), restoring the old scope after."""
+    old = {k: session.info.get(k) for k in (TENANT_KEY, USER_KEY, PLATFORM_KEY)}
+    set_session_scope(session, tenant_id=tenant_id, user_id=user_id, platform=platform)
+    try:
+        yield session
+    finally:
+        set_session_scope(
+            session,
+            tenant_id=old[TENANT_KEY],
+            user_id=old[USER_KEY],
+            platform=bool(old[PLATFORM_KEY]),
+        )
+
+
+def current_scope(session: Session) -> dict[str, Any]:
+    return {k: session.info.get(k) for k in (TENANT_KEY, USER_KEY, PLATFORM_KEY)}
