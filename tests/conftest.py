@@ -17,13 +17,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
 from shuzhi import create_app, migrate
 from shuzhi.config import Config
 from shuzhi.db import db
 from shuzhi.models import Base
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from werkzeug.serving import make_server
 
 ON_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = os.environ.get("SHUZHI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

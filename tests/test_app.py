@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from shuzhi.config import Config
-
 from tests.conftest import login
 
 

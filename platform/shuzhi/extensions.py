@@ -17,8 +17,10 @@ LOCALES = ["zh", "en"]
 
 
 def select_locale() -> str:
-    from flask import session
+    from flask import has_request_context, session
 
+    if not has_request_context():
+        return "zh"  # CLI, jobs: Chinese, the default
     chosen = session.get("locale")
     if chosen in LOCALES:
         return chosen
