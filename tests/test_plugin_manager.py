@@ -1,0 +1,60 @@
+"""The plugin manager: core defaults as a plugin, entry points, the block list (issue 3 item 9)."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from shuzhi import hookspecs
+from shuzhi.plugins import CORE, Hooks
+from shuzhi.policy.descriptor import PolicyFileError, load_policy_toml
+
+
+def test_core_registers_through_the_same_hook() -> None:
+    hooks = Hooks()
+    hooks.load()
+    names = [name for name, _ in hooks.manager.list_name_plugin()]
+    assert CORE in names
+    common = hooks.policy("common")
+    assert common is not None and common.plugin == "core"
+    assert common.clauses == ("CO-01", "CO-02", "CO-03", "CO-04", "CO-05", "CO-06")
+
+
+def test_core_cannot_be_blocked() -> None:
+    hooks = Hooks()
+    hooks.load({"core"})
+    assert hooks.policy("common") is not None
+
+
+def test_blocked_entry_point_plugin_is_not_loaded() -> None:
+    hooks = Hooks()
+    hooks.load()
+    external = [i.name for i in hooks.plugins() if i.name != CORE]
+    if not external:
+        pytest.skip("no plugin distributions installed")
+    victim = external[0]
+    hooks.load({victim})
+    assert victim not in [i.name for i in hooks.plugins()]
+    assert victim in hooks.blocked
+
+
+def test_every_hookspec_is_typed_and_documented() -> None:
+    specs = [f for name, f in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("shuzhi_")]
+    assert specs
+    for fn in specs:
+        assert fn.__doc__ and len(fn.__doc__.strip()) > 40, fn.__name__
+        assert "return" in inspect.get_annotations(fn), fn.__name__
+
+
+def test_policy_toml_errors_name_the_file(tmp_path) -> None:
+    bad = tmp_path / "policy.toml"
+    bad.write_text('[policy]\nname = "x"\ntitle = "t"\njurisdiction = "j"\nclauses = ["YZ-8"]\n', encoding="utf-8")
+    with pytest.raises(PolicyFileError, match="YZ-8"):
+        load_policy_toml(bad)
+    bad.write_text("[policy\n", encoding="utf-8")
+    with pytest.raises(PolicyFileError, match=str(bad)):
+        load_policy_toml(bad)
+    bad.write_text('[policy]\nname = "x"\ntitle = "t"\njurisdiction = "j"\nseed = "missing.txt"\n', encoding="utf-8")
+    with pytest.raises(PolicyFileError, match="missing.txt"):
+        load_policy_toml(bad)
