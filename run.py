@@ -30,7 +30,10 @@ def say(msg: str) -> None:
 
 
 def plugin_dirs() -> list[Path]:
-    return sorted(p for p in (ROOT / "plugins").iterdir() if (p / "pyproject.toml").exists())
+    folder = ROOT / "plugins"
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if (p / "pyproject.toml").exists())
 
 
 def fingerprint() -> str:
