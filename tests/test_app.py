@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from shuzhi.config import Config
-from tests.conftest import login
+from tests.conftest import REDIS_URL, login
 
 
 def test_healthz(client) -> None:
@@ -28,6 +30,18 @@ def test_readyz_reports_unreachable_redis(app, client) -> None:
     assert r.status_code == 503
     body = r.get_json()
     assert body["status"] == "unavailable" and body["checks"]["redis"].startswith("error")
+
+
+@pytest.mark.redis
+def test_readyz_with_real_redis(app, client) -> None:
+    cfg = app.config["SHUZHI"]
+    old = cfg.REDIS_URL
+    cfg.REDIS_URL = REDIS_URL
+    try:
+        r = client.get("/readyz")
+    finally:
+        cfg.REDIS_URL = old
+    assert r.status_code == 200 and r.get_json()["checks"] == {"database": "ok", "redis": "ok"}
 
 
 def test_api_404_has_error_shape_in_chinese(admin_client, tenant_a) -> None:
@@ -58,7 +72,7 @@ def test_validation_errors_name_fields_in_chinese(admin_client, tenant_a) -> Non
 
 def test_english_when_asked(admin_client, tenant_a) -> None:
     r = admin_client.get(f"/api/v1/tenants/{tenant_a['slug']}/orgs/999999", headers={"Accept-Language": "en"})
-    assert r.get_json()["message"] == "Record not found."
+    assert r.get_json()["message"] == "Organization not found."
 
 
 def test_anonymous_gets_401_for_tenant_api(client, tenant_a) -> None:

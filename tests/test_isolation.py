@@ -214,3 +214,43 @@ def test_api_cross_tenant_ids_are_404(admin_client, tenant_a, app, make_tenant) 
     with app.app_context(), scoped(db.session, tenant_id=b["id"]):
         assert db.session.get(Org, b_id).name == "B 党委"
         assert db.session.scalar(select(func.count()).select_from(Org)) == 1
+
+
+@pytest.mark.postgres
+def test_memberships_visible_to_tenant_and_to_their_user_only(pg_db) -> None:
+    from shuzhi.tenancy.models import Membership, Role, User
+
+    engine = create_engine(pg_db.app_url)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    try:
+        with factory() as s, scoped(s, platform=True):
+            ta = Tenant(slug="m-a", name="A", level=TenantLevel.COUNTY)
+            tb = Tenant(slug="m-b", name="B", level=TenantLevel.COUNTY)
+            alice = User(username="alice", display_name="Alice")
+            bob = User(username="bob", display_name="Bob")
+            s.add_all([ta, tb, alice, bob])
+            s.flush()
+            s.add_all(
+                [
+                    Membership(tenant_id=ta.id, user_id=alice.id, role=Role.TENANT_ADMIN),
+                    Membership(tenant_id=tb.id, user_id=alice.id, role=Role.OBSERVER),
+                    Membership(tenant_id=tb.id, user_id=bob.id, role=Role.SECRETARY),
+                ]
+            )
+            s.commit()
+        with engine.begin() as conn:
+            conn.execute(text("SELECT set_config('shuzhi.tenant', :t, true)"), {"t": str(ta.id)})
+            rows = conn.execute(text("SELECT user_id FROM memberships")).scalars().all()
+            assert rows == [alice.id]  # tenant A sees its own memberships only
+        with engine.begin() as conn:
+            conn.execute(text("SELECT set_config('shuzhi.user', :u, true)"), {"u": str(alice.id)})
+            rows = conn.execute(text("SELECT tenant_id FROM memberships ORDER BY tenant_id")).scalars().all()
+            assert rows == [ta.id, tb.id]  # Alice sees her own rows in every tenant, not Bob's
+            # ...but cannot change them without the tenant's scope
+            upd = conn.execute(text("UPDATE memberships SET role = 'tenant_admin'"))
+            assert upd.rowcount == 0
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT count(*) FROM memberships")).scalar() == 0
+    finally:
+        engine.dispose()
+        pg_db.truncate()

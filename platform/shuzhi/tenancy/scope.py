@@ -93,9 +93,12 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
 @event.listens_for(Session, "before_flush")
 def _stamp_tenant(session: Session, flush_context: Any, instances: Any) -> None:
     tenant = session.info.get(TENANT_KEY)
+    platform = bool(session.info.get(PLATFORM_KEY))
     for obj in list(session.new) + list(session.dirty):
         if not isinstance(obj, TenantOwned):
             continue
+        if platform and tenant is None and obj.tenant_id is not None:
+            continue  # onboarding: the platform names the tenant explicitly
         if tenant is None:
             raise TenantMismatch("写入租户数据前必须先确定当前租户")
         if obj.tenant_id is None:
