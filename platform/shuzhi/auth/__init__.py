@@ -35,6 +35,8 @@ def load_request_context() -> None:
     g.user = None
     g.tenant = None
     g.roles = frozenset()
+    if request.endpoint and request.endpoint.endswith("static"):
+        return  # static files need no user and no database round trip
     user_id = session.get("user_id")
     if user_id is not None:
         with scoped(db.session, user_id=user_id, platform=True):
