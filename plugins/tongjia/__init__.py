@@ -1,0 +1,1 @@
+"""Makes plugins/tongjia a package so pytest can collect every plugin's tests/test_policy.py in one run."""
