@@ -1,0 +1,1 @@
+"""Reports: versions, import, counting (as Word counts), sections and checks."""
