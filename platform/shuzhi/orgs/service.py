@@ -13,7 +13,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, literal, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from shuzhi.errors import Conflict, NotFound, ValidationFailed
 from shuzhi.orgs.models import Org, OrgKind, Person, Post, ReportingRelation
@@ -148,6 +148,41 @@ def ancestors(session: Session, org: Org) -> list[Org]:
     return [found[i] for i in ids if i in found]
 
 
+def child_counts(session: Session, org_ids: Iterable[int]) -> dict[int, int]:
+    """How many direct children each of ``org_ids`` has (absent ids have none)."""
+    ids = list(org_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Org.parent_id, func.count()).where(Org.parent_id.in_(ids)).group_by(Org.parent_id)
+    )
+    return {parent_id: n for parent_id, n in rows}
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_orgs(session: Session, text: str, *, limit: int = 50) -> list[Org]:
+    """Orgs whose name contains ``text`` or whose code starts with it, in tree order."""
+    text = text.strip()
+    if not text:
+        return []
+    pattern = _like_escape(text)
+    stmt = (
+        select(Org)
+        .where(
+            or_(
+                Org.name.ilike(f"%{pattern}%", escape="\\"),
+                Org.code.ilike(f"{pattern}%", escape="\\"),
+            )
+        )
+        .order_by(Org.path)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
 @dataclass
 class TreeNode:
     org: Org
@@ -256,6 +291,25 @@ def holder(session: Session, org_id: int, on: date, title: str = "书记") -> Po
         )
         .order_by(Post.start_date.desc())
     )
+
+
+def holders(session: Session, org_ids: Iterable[int], on: date, title: str = "书记") -> dict[int, Post]:
+    """``holder`` for many orgs in one query (a tree level lists hundreds of villages)."""
+    ids = list(org_ids)
+    if not ids:
+        return {}
+    rows = session.scalars(
+        select(Post)
+        .options(joinedload(Post.person))
+        .where(
+            Post.org_id.in_(ids),
+            Post.title == title,
+            Post.start_date <= on,
+            or_(Post.end_date.is_(None), Post.end_date >= on),
+        )
+        .order_by(Post.start_date)
+    )
+    return {post.org_id: post for post in rows}  # the latest start wins, as in ``holder``
 
 
 def tenure_days(post: Post, period_start: date, period_end: date) -> int:
