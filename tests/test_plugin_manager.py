@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import inspect
+import re
 
 import pytest
 
 from shuzhi import hookspecs
 from shuzhi.plugins import CORE, Hooks
-from shuzhi.policy.descriptor import PolicyFileError, load_policy_toml
+from shuzhi.policy.loader import PolicyFileError, load_policy_toml
 
 
 def test_core_registers_through_the_same_hook() -> None:
@@ -18,7 +19,7 @@ def test_core_registers_through_the_same_hook() -> None:
     assert CORE in names
     common = hooks.policy("common")
     assert common is not None and common.plugin == "core"
-    assert common.clauses == ("CO-01", "CO-02", "CO-03", "CO-04", "CO-05", "CO-06")
+    assert common.clause_ids == ("CO-01", "CO-02", "CO-03", "CO-04", "CO-05", "CO-06")
 
 
 def test_core_cannot_be_blocked() -> None:
@@ -48,14 +49,19 @@ def test_every_hookspec_is_typed_and_documented() -> None:
 
 def test_policy_toml_errors_name_the_file(tmp_path) -> None:
     bad = tmp_path / "policy.toml"
-    bad.write_text('[policy]\nname = "x"\ntitle = "t"\njurisdiction = "j"\nclauses = ["YZ-8"]\n', encoding="utf-8")
+    bad.write_text(
+        '[policy]\nname = "xx"\ntitle = "t"\njurisdiction = "j"\n[[clause]]\nid = "YZ-8"\nkind = "human"\ntext = "t"\n',
+        encoding="utf-8",
+    )
     with pytest.raises(PolicyFileError, match="YZ-8"):
         load_policy_toml(bad)
     bad.write_text("[policy\n", encoding="utf-8")
-    with pytest.raises(PolicyFileError, match=str(bad)):
+    with pytest.raises(PolicyFileError, match=re.escape(str(bad))):
         load_policy_toml(bad)
-    bad.write_text('[policy]\nname = "x"\ntitle = "t"\njurisdiction = "j"\nseed = "missing.txt"\n', encoding="utf-8")
-    with pytest.raises(PolicyFileError, match="missing.txt"):
+    bad.write_text(
+        '[policy]\nname = "xx"\ntitle = "t"\njurisdiction = "j"\nseed = "missing.txt"\n', encoding="utf-8"
+    )
+    with pytest.raises(PolicyFileError, match=r"missing\.txt"):
         load_policy_toml(bad)
 
 
@@ -63,7 +69,42 @@ def test_hook_docs_and_specs_in_sync() -> None:
     import re
     from pathlib import Path
 
-    doc = (Path(__file__).resolve().parent.parent / "docs" / "plugins" / "hooks.md").read_text(encoding="utf-8")
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "plugins" / "hooks.md").read_text(
+        encoding="utf-8"
+    )
     documented = set(re.findall(r"^## (shuzhi_\w+)\s*$", doc, flags=re.M))
-    specs = {name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("shuzhi_")}
-    assert documented == specs, f"undocumented: {specs - documented}; documented but absent: {documented - specs}"
+    specs = {
+        name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("shuzhi_")
+    }
+    assert documented == specs, (
+        f"undocumented: {specs - documented}; documented but absent: {documented - specs}"
+    )
+
+
+def test_a_raising_plugin_does_not_hide_the_others() -> None:
+    from shuzhi.hookspecs import for_policy, hookimpl
+    from shuzhi.policy.evaluate import CodeRule
+
+    class Good:
+        @hookimpl
+        @for_policy("common")
+        def shuzhi_report_rules(policy, params):
+            return [CodeRule("CO-02", "warning", lambda report, ctx: [])]
+
+    class Bad:
+        @hookimpl
+        def shuzhi_report_rules(policy, params):
+            raise RuntimeError("boom")
+
+    hooks = Hooks()
+    pm = hooks.load()
+    pm.register(Good, name="good")
+    pm.register(Bad, name="bad")
+    common = hooks.policy("common")
+    rules, failures = hooks.report_rules(common, {})
+    assert [(r.id, r.plugin) for r in rules] == [("CO-02", "good")]
+    assert [f.plugin for f in failures] == ["bad"] and isinstance(failures[0].error, RuntimeError)
+    # for_policy: the good plugin answers nothing for another policy
+    other = hooks.policy("tongjia")
+    rules, _ = hooks.report_rules(other, {})
+    assert rules == []

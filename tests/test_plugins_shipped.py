@@ -58,11 +58,11 @@ def test_each_policy_declares_exactly_its_clauses(fresh_hooks) -> None:
     for policy_name, expected in register().items():
         policy = hooks.policy(policy_name)
         assert policy is not None, f"policy {policy_name} is not loaded"
-        missing = sorted(set(expected) - set(policy.clauses))
-        unknown = sorted(set(policy.clauses) - set(expected))
+        missing = sorted(set(expected) - set(policy.clause_ids))
+        unknown = sorted(set(policy.clause_ids) - set(expected))
         assert not missing, f"{policy_name}: policy.toml lacks {missing} (in CLAUSES.md)"
         assert not unknown, f"{policy_name}: policy.toml names {unknown}, not in CLAUSES.md"
-        assert len(policy.clauses) == len(set(policy.clauses)), f"{policy_name}: duplicate clause ids"
+        assert len(policy.clause_ids) == len(set(policy.clause_ids)), f"{policy_name}: duplicate clause ids"
 
 
 def test_every_plugin_ships_its_seed(fresh_hooks) -> None:

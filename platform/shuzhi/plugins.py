@@ -7,16 +7,25 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import pluggy
 
 from shuzhi import hookspecs
-from shuzhi.policy.descriptor import PolicyDescriptor
+from shuzhi.policy.evaluate import CodeRule
+from shuzhi.policy.model import Policy
 
 log = logging.getLogger(__name__)
 
 CORE = "core"
+
+
+@dataclass(frozen=True)
+class HookResult:
+    plugin: str
+    value: Any
+    error: BaseException | None
 
 
 @dataclass(frozen=True)
@@ -52,14 +61,50 @@ class Hooks:
     def manager(self) -> pluggy.PluginManager:
         return self.pm if self.pm is not None else self.load()
 
-    def policies(self) -> list[PolicyDescriptor]:
-        found: list[PolicyDescriptor] = []
+    def policies(self) -> list[Policy]:
+        found: list[Policy] = []
         for batch in self.manager.hook.shuzhi_policies():
             found.extend(batch or [])
         return sorted(found, key=lambda p: p.name)
 
-    def policy(self, name: str) -> PolicyDescriptor | None:
+    def policy(self, name: str) -> Policy | None:
         return next((p for p in self.policies() if p.name == name), None)
+
+    def call_each(self, hook_name: str, *, first: bool = False, **kwargs: Any) -> list[HookResult]:
+        """Call every implementation of a hook on its own, in pluggy's order, so one
+        plugin's exception is logged and reported without hiding the others' results.
+        With ``first``, stop at the first non-None result (firstresult hooks)."""
+        caller = getattr(self.manager.hook, hook_name)
+        results: list[HookResult] = []
+        for impl in reversed(caller.get_hookimpls()):  # pluggy calls the last registered first
+            args = {k: kwargs[k] for k in impl.argnames}
+            try:
+                value = impl.function(**args)
+            except Exception as exc:
+                log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
+                results.append(HookResult(impl.plugin_name, None, exc))
+                continue
+            if value is not None:
+                results.append(HookResult(impl.plugin_name, value, None))
+                if first:
+                    break
+        return results
+
+    def first(self, hook_name: str, **kwargs: Any) -> HookResult | None:
+        """The first non-None result of a firstresult hook (errors before it included)."""
+        found = [r for r in self.call_each(hook_name, first=True, **kwargs) if r.error is None]
+        return found[0] if found else None
+
+    def report_rules(self, policy: Policy, params: dict[str, Any]) -> tuple[list[CodeRule], list[HookResult]]:
+        """Python report rules for ``policy``, and the plugins that failed to give theirs."""
+        rules: list[CodeRule] = []
+        failures = []
+        for r in self.call_each("shuzhi_report_rules", policy=policy, params=params):
+            if r.error is not None:
+                failures.append(r)
+            else:
+                rules.extend(replace(rule, plugin=rule.plugin or r.plugin) for rule in r.value)
+        return rules, failures
 
     def plugins(self) -> list[PluginInfo]:
         pm = self.manager

@@ -38,4 +38,4 @@ def test_seed_text_ships_with_the_plugin(policy) -> None:
 
 def test_every_clause_is_declared_once(policy) -> None:
     # clauses JX-01..JX-09 (docs/policies/CLAUSES.md)
-    assert policy.clauses == CLAUSES
+    assert policy.clause_ids == CLAUSES

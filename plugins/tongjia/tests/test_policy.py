@@ -52,4 +52,4 @@ def test_seed_text_ships_with_the_plugin(policy) -> None:
 
 def test_every_clause_is_declared_once(policy) -> None:
     # clauses TJ-01..TJ-13 (docs/policies/CLAUSES.md)
-    assert policy.clauses == CLAUSES
+    assert policy.clause_ids == CLAUSES
