@@ -93,12 +93,11 @@ class ScratchDB:
 
     def truncate(self) -> None:
         tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+        # DELETE, not TRUNCATE: tiny tables empty faster row by row than by
+        # swapping files, and DELETE waits for no exclusive lock.
         with self.owner_engine.begin() as conn:
-            if self.backend == "postgresql":
-                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            else:
-                for t in tables:
-                    conn.execute(text(f"DELETE FROM {t}"))
+            for t in tables:
+                conn.execute(text(f"DELETE FROM {t}"))
 
     def close(self) -> None:
         self.owner_engine.dispose()

@@ -64,3 +64,19 @@ def plugins_cmd() -> None:
         click.echo(f"{info.name:<12} {info.distribution:<16} {info.version:<10} {policies}")
     if hooks.blocked:
         click.echo("blocked: " + ", ".join(sorted(hooks.blocked)))
+
+
+# --- demo (platform/shuzhi/demo/) ---------------------------------------------
+from shuzhi.demo.command import demo_command  # noqa: E402
+
+main.add_command(demo_command)
+
+# --- orgs: import, export, template (platform/shuzhi/orgs/cli.py) -------------
+from shuzhi.orgs.cli import orgs_cli  # noqa: E402
+
+main.add_command(orgs_cli)
+
+# --- audit: verify the hash chains (platform/shuzhi/audit/cli.py) -------------
+from shuzhi.audit.cli import audit  # noqa: E402
+
+main.add_command(audit)

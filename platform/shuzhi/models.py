@@ -1,11 +1,14 @@
 """Import every domain's models so ``Base.metadata`` is complete (Alembic, tests)."""
 
+from shuzhi.audit.models import AuditEvent, AuditHead
 from shuzhi.db import Base
 from shuzhi.orgs.models import Org, Person, Post, ReportingRelation
 from shuzhi.tenancy.models import Membership, Tenant, User
 from shuzhi.tenancy.scope import TenantOwned
 
 __all__ = [
+    "AuditEvent",
+    "AuditHead",
     "Base",
     "Membership",
     "Org",

@@ -15,6 +15,7 @@ from flask import g, request, session
 from sqlalchemy import select
 from werkzeug.local import LocalProxy
 
+from shuzhi.audit.service import Actor, set_actor
 from shuzhi.db import db
 from shuzhi.errors import Forbidden, NotFound, ShuzhiError
 from shuzhi.tenancy.models import Membership, Role, Tenant, User
@@ -86,6 +87,7 @@ def enter_tenant(slug: str) -> Tenant:
     g.tenant = tenant
     g.roles = roles
     set_session_scope(db.session, tenant_id=tenant.id, user_id=user.id)
+    set_actor(db.session, Actor(user.id, user.username, request.remote_addr or ""))
     return tenant
 
 

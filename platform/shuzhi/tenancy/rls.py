@@ -86,3 +86,10 @@ def disable_rls(table: str) -> None:
         return
     op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+
+def append_only(table: str) -> None:
+    """The app role may INSERT and SELECT but never UPDATE or DELETE (audit trail)."""
+    if not _is_pg():
+        return
+    op.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {app_role()}")
