@@ -40,7 +40,7 @@ def test_descriptor_names_the_plan(policy) -> None:
     assert policy.name == "suixi" and policy.plugin == "suixi"
     assert policy.title == "遂溪县直机关2023年度党组织书记述职述责工作方案"
     assert policy.jurisdiction == "中共遂溪县直属机关工作委员会"
-    assert policy.version == "2023.1"
+    assert policy.version == "2023.2"
 
 
 def test_seed_text_ships_with_the_plugin(policy) -> None:
