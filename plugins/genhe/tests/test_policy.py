@@ -25,7 +25,7 @@ def test_descriptor_names_the_plan(policy) -> None:
     assert policy.name == "genhe" and policy.plugin == "genhe"
     assert policy.title == "根河市市场监督管理局2023年度党支部书记抓基层党建工作述职评议考核工作方案"
     assert policy.jurisdiction == "根河市市场监督管理局党总支"
-    assert policy.version == "2023.1"
+    assert policy.version == "2023.2"
 
 
 def test_seed_text_ships_with_the_plugin(policy) -> None:

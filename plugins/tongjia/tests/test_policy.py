@@ -39,7 +39,7 @@ def test_descriptor_names_the_plan(policy) -> None:
     assert policy.name == "tongjia" and policy.plugin == "tongjia"
     assert policy.title == "童家镇2023年度村（社区）党组织书记抓党建述职评议考核实施方案"
     assert policy.jurisdiction == "中共乐至县童家镇委员会"
-    assert policy.version == "2023.1"
+    assert policy.version == "2023.2"
 
 
 def test_seed_text_ships_with_the_plugin(policy) -> None:

@@ -40,7 +40,7 @@ def test_descriptor_names_the_plan(policy) -> None:
     assert policy.name == "yongzhou" and policy.plugin == "yongzhou"
     assert policy.title == "关于2020年市直单位党组（党委）书记履行基层党建工作责任述职评议考核工作的实施方案"
     assert policy.jurisdiction == "中共永州市直属机关工作委员会"
-    assert policy.version == "2020.1"
+    assert policy.version == "2020.2"
 
 
 def test_seed_text_ships_with_the_plugin(policy) -> None:
