@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -19,7 +20,7 @@ from enum import Enum
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy import event, insert, inspect, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -132,6 +133,20 @@ def _append(conn: Any, tenant_id: int, entries: list[dict[str, Any]]) -> None:
     )
 
 
+@contextmanager
+def _tenant_guc(conn: Any, tenant_id: int, restore: int | None) -> Iterator[None]:
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    conn.execute(text("SELECT set_config('shuzhi.tenant', :t, true)"), {"t": str(tenant_id)})
+    try:
+        yield
+    finally:
+        conn.execute(
+            text("SELECT set_config('shuzhi.tenant', :t, true)"), {"t": "" if restore is None else str(restore)}
+        )
+
+
 def _entry(
     actor: Actor,
     action: str,
@@ -218,8 +233,15 @@ def _audit_flush(session: Session, flush_context: Any) -> None:
             add(obj, "delete", _columns(obj), None)
     if by_tenant:
         conn = session.connection()
+        scope_tenant = session.info.get(TENANT_KEY)
         for tenant_id, entries in by_tenant.items():
-            _append(conn, tenant_id, entries)
+            if tenant_id == scope_tenant:
+                _append(conn, tenant_id, entries)
+            else:
+                # Platform scope (onboarding) wrote into a tenant: its events go
+                # into that tenant's chain, under that tenant's RLS scope.
+                with _tenant_guc(conn, tenant_id, scope_tenant):
+                    _append(conn, tenant_id, entries)
 
 
 # --- verification ------------------------------------------------------------
