@@ -25,7 +25,7 @@ def test_descriptor_names_the_plan(policy) -> None:
     assert policy.name == "jixian" and policy.plugin == "jixian"
     assert policy.title == "关于做好2018年度书记抓基层党建述职评议考核工作的通知"
     assert policy.jurisdiction == "中共吉县县委组织部"
-    assert policy.version == "2018.1"
+    assert policy.version == "2018.2"
 
 
 def test_seed_text_ships_with_the_plugin(policy) -> None:
