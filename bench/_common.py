@@ -6,10 +6,14 @@ data, so the ratio means something on any machine; absolute times do not.
 
 from __future__ import annotations
 
+import atexit
 import gc
+import os
+import shutil
 import signal
 import statistics
 import sys
+import tempfile
 import time
 import unicodedata
 import uuid
@@ -21,6 +25,10 @@ from typing import Any
 
 # Runnable from a checkout without installing: platform/ holds the package.
 ROOT = Path(__file__).resolve().parents[1]
+# Config.from_env() (the migrations call it) makes an instance folder; keep it out of the checkout.
+if "SHUZHI_INSTANCE_PATH" not in os.environ:
+    os.environ["SHUZHI_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="shuzhi-bench-")
+    atexit.register(shutil.rmtree, os.environ["SHUZHI_INSTANCE_PATH"], True)
 if str(ROOT / "platform") not in sys.path:
     sys.path.insert(0, str(ROOT / "platform"))
 
