@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -223,3 +224,44 @@ def test_syntax_error_has_line() -> None:
     with pytest.raises(PolicyFileError) as exc:
         parse_policy(BASE + "\n[[rule]\n", path="p.toml")
     assert exc.value.line == 13
+
+
+def test_fraction_parameter_in_share_rule_evaluates_and_lints() -> None:
+    # a tenant-overridable share ("fraction" parameter) must be honoured, not skipped
+    policy = parse_policy(
+        BASE.replace('id = "XX-01"', 'id = "XX-01"', 1)
+        + """
+[params.share]
+type = "fraction"
+default = "1/3"
+max = "1/2"
+label = "问题部分下限"
+
+[[section]]
+key = "p"
+name = "存在问题"
+
+[[rule]]
+id = "XX-01"
+kind = "section_share"
+sections = ["p"]
+min = { param = "share" }
+"""
+    )
+    report = build_report([("p", "存在问题", [_text(10)])], intro=[_text(90)])
+    findings = evaluate(report, Context(policy, resolve(policy)))
+    assert [f.limit for f in findings] == ["不少于1/3"]
+    assert lint(policy).contradictions == ()
+    assert resolve(policy, {"share": "40%"})["share"] == Fraction(2, 5)
+
+
+def test_org_topics_too_many() -> None:  # clause SX-05 shape
+    from shuzhi.policy.model import Topic
+
+    policy = parse_policy(
+        BASE + '\n[[rule]]\nid = "XX-01"\nkind = "topics"\nsource = "org"\nmin = 1\nmax = 2\n'
+    )
+    topics = [Topic(f"t{i}", f"题{i}", (f"题{i}",)) for i in range(3)]
+    report = build_report([(None, "一、题0", [_text(10)])])
+    findings = evaluate(report, Context(policy, {}, chosen_topics=topics))
+    assert len(findings) == 1 and "确定了 3 个必答题" in findings[0].message

@@ -233,6 +233,17 @@ def check_topics(rule: Rule, report: ParsedReport, ctx: Context) -> list[Finding
                     kind=rule.kind,
                 )
             ]
+        if hi is not None and len(topics) > hi:
+            return [
+                Finding(
+                    rule.id,
+                    rule.severity,
+                    f"本组织确定了 {len(topics)} 个必答题，方案要求 {lo or 1}–{hi} 个，请精简后再撰写。",
+                    len(topics),
+                    f"{lo or 1}–{hi}个",
+                    kind=rule.kind,
+                )
+            ]
     else:
         wanted = set(rule.get("topics", []))
         topics = [t for t in ctx.policy.topics if t.key in wanted]

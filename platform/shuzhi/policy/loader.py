@@ -124,6 +124,8 @@ class _Reader:
 
 def _fraction(value: Any) -> Fraction | None:
     """Numbers and "1/3"-style strings as exact fractions (shares, weights)."""
+    if isinstance(value, Fraction):
+        return value
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
