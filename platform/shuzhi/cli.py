@@ -80,3 +80,8 @@ main.add_command(orgs_cli)
 from shuzhi.audit.cli import audit  # noqa: E402
 
 main.add_command(audit)
+
+# --- policy: list, show, lint (platform/shuzhi/policy/cli.py) -----------------
+from shuzhi.policy.cli import policy_cli  # noqa: E402
+
+main.add_command(policy_cli)
