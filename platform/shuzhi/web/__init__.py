@@ -1,11 +1,53 @@
-"""The portal shell: layout, navigation, static files, error pages."""
+"""The portal shell: layout, navigation, static files, sign-in, error pages.
+
+Rooms add their pages as blueprints and their menu entries through
+:mod:`shuzhi.web.nav`; the layout (``web/base.html``) gives every page the
+header, tenant switcher, language switch and sign-out.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import Any
 
-from shuzhi.web.views import bp
+from flask import Flask, g
+from flask_babel import get_locale
+
+from shuzhi.auth import Unauthenticated
+from shuzhi.web import nav
+from shuzhi.web.errors import handle_unauthenticated
+from shuzhi.web.labels import role_label
+from shuzhi.web.views import bp, tenant_home, user_tenants
+
+
+def _fill_tenant(endpoint: str, values: dict[str, Any]) -> None:
+    """url_for() inside a tenant's page needs no ``tenant=``: it is the current one."""
+    tenant = g.get("tenant")
+    if tenant is not None and "tenant" not in values:
+        from flask import current_app
+
+        if current_app.url_map.is_endpoint_expecting(endpoint, "tenant"):
+            values["tenant"] = tenant.slug
+
+
+def _shell_context() -> dict[str, Any]:
+    def tenant_choices() -> list[Any]:
+        user = g.get("user")
+        return user_tenants(user) if user is not None else []
+
+    return {
+        "nav_items": nav.items_for_current_user,
+        "tenant_choices": tenant_choices,
+        "current_locale": lambda: str(get_locale() or "zh"),
+        "tenant_home": tenant_home,
+    }
 
 
 def init_web(app: Flask) -> None:
+    from shuzhi.orgs.views import bp as orgs_bp
+
     app.register_blueprint(bp)
+    app.register_blueprint(orgs_bp)
+    app.url_defaults(_fill_tenant)
+    app.context_processor(_shell_context)
+    app.add_template_filter(role_label, "role_label")
+    app.register_error_handler(Unauthenticated, handle_unauthenticated)

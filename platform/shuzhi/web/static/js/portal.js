@@ -1,0 +1,41 @@
+// Portal behaviour. No inline scripts or handlers anywhere (strict CSP):
+// everything hangs off data attributes and classes through delegated listeners.
+(function () {
+  "use strict";
+
+  // Org tree: open and close a node. The first opening also fetches the
+  // children (htmx, hx-trigger="click once" on the same button).
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest("button.sz-toggle");
+    if (!btn) return;
+    var kids = document.getElementById(btn.getAttribute("aria-controls"));
+    var open = btn.getAttribute("aria-expanded") !== "true";
+    btn.setAttribute("aria-expanded", open ? "true" : "false");
+    if (kids) kids.hidden = !open;
+  });
+
+  // Mark the org whose detail panel is showing.
+  function markSelected(id) {
+    document.querySelectorAll(".sz-row.sz-selected").forEach(function (row) {
+      row.classList.remove("sz-selected");
+    });
+    if (!id) return;
+    var row = document.querySelector('.sz-row[data-org-id="' + id + '"]');
+    if (row) row.classList.add("sz-selected");
+  }
+
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    if (ev.target && ev.target.id === "detail") {
+      var panel = ev.target.querySelector(".sz-detail");
+      markSelected(panel ? panel.getAttribute("data-org-id") : null);
+      var title = ev.target.querySelector("#detail-title");
+      if (title) document.title = title.textContent + " · " + document.title.split(" · ").pop();
+    }
+  });
+
+  // A select marked data-autosubmit submits its form when changed.
+  document.addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (el.matches && el.matches("select[data-autosubmit]") && el.form) el.form.requestSubmit();
+  });
+})();
