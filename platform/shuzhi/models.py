@@ -3,6 +3,7 @@
 from shuzhi.audit.models import AuditEvent, AuditHead
 from shuzhi.db import Base
 from shuzhi.orgs.models import Org, Person, Post, ReportingRelation
+from shuzhi.policy.models import PolicyPin
 from shuzhi.tenancy.models import Membership, Tenant, User
 from shuzhi.tenancy.scope import TenantOwned
 
@@ -13,6 +14,7 @@ __all__ = [
     "Membership",
     "Org",
     "Person",
+    "PolicyPin",
     "Post",
     "ReportingRelation",
     "Tenant",
