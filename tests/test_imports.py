@@ -556,6 +556,34 @@ def test_reimport_is_idempotent(app, tenant_a) -> None:
     assert second.moved == 0 and second.updated["orgs"] == 0
 
 
+def test_reimport_updates_end_dates_and_notes(app, tenant_a) -> None:
+    # issue 3 item 7: the same post/relation again (same start) updates its end date and note
+    run_import(app, tenant_a, tree_file())
+    changed = tree_file(
+        任职=[POST_HEAD, ["P1", "张三", "C-1", None, D, "2024-12-31"]],
+        述职关系=[REL_HEAD, ["C-2", "Z", D, "2025-12-31", "改了备注"]],
+    )
+    result = run_import(app, tenant_a, changed)
+    assert result.created == {"orgs": 0, "people": 0, "posts": 0, "relations": 0}
+    assert (result.updated["posts"], result.updated["relations"]) == (1, 1)
+    with in_tenant(app, tenant_a) as s:
+        post = s.scalar(select(Post).join(Person).where(Person.code == "P1"))
+        assert post is not None and post.end_date == date(2024, 12, 31)
+        notes = {r.note: r.valid_to for r in service.relations(s)}
+        assert notes == {"": None, "改了备注": date(2025, 12, 31)}
+
+
+def test_import_is_audited_with_its_counts(app, tenant_a) -> None:
+    # issue 3 item 7 / audit: one semantic event per import, besides the per-row events
+    from shuzhi.audit.models import AuditEvent
+
+    run_import(app, tenant_a, tree_file())
+    with in_tenant(app, tenant_a) as s:
+        [event] = s.scalars(select(AuditEvent).where(AuditEvent.action == "orgs.import")).all()
+        assert event.after["created"] == {"orgs": 4, "people": 2, "posts": 2, "relations": 2}
+        assert event.summary.startswith("组织 4 个（新增 4")
+
+
 def test_posts_refer_to_orgs_already_in_the_database(app, tenant_a) -> None:
     # issue 3 item 7: a separate 任职 file (or csv) after the orgs were imported
     run_import(app, tenant_a, tree_file())

@@ -57,7 +57,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from shuzhi.errors import ValidationFailed
@@ -650,6 +650,7 @@ class _Interval:
     end: date | None
     row: Any = None
     db_id: int | None = None
+    note: str = ""
 
 
 @dataclass
@@ -661,8 +662,9 @@ class _Plan:
     final_depth: dict[str, int]
     people: dict[str, tuple[int, str]]  # code -> (id, name) in the database
     person_names: dict[str, str]  # code -> name from the file
-    posts: list[tuple[PostRow, int | None]]  # file row, id of the same post in the database
-    relations: list[tuple[RelationRow, int | None]]
+    #: (file row, id of the same post in the database, whether that one differs)
+    posts: list[tuple[PostRow, int | None, bool]]
+    relations: list[tuple[RelationRow, int | None, bool]]
     code_of: dict[int, str]
 
     def moved(self, code: str) -> bool:
@@ -801,7 +803,7 @@ class _Planner:
                 self.err(r, "姓名", _("找不到人员编号为 %(code)s 的人员；新人员请填写姓名。", code=code))
         return {code: name for code, (name, _row) in names.items()}
 
-    def _check_posts(self) -> list[tuple[PostRow, int | None]]:
+    def _check_posts(self) -> list[tuple[PostRow, int | None, bool]]:
         person_code = {pid: code for code, (pid, _n) in self.db_people.items()}
         existing: dict[tuple[Any, ...], _Interval] = {}
         for pid, person_id, org_id, title, start, end in self.session.execute(
@@ -810,7 +812,7 @@ class _Planner:
             pc, oc = person_code.get(person_id), self.code_of.get(org_id)
             key = (pc, oc, title, start)
             existing[key] = _Interval(key, (oc, title), pc or "", start, end, db_id=pid)
-        out: list[tuple[PostRow, int | None]] = []
+        out: list[tuple[PostRow, int | None, bool]] = []
         mine: dict[tuple[Any, ...], _Interval] = {}
         for r in self.parsed.posts:
             if r.org_code is not None and r.org_code not in self.known:
@@ -827,7 +829,8 @@ class _Planner:
                 continue
             assert r.start is not None
             mine[key] = _Interval(key, (r.org_code, r.title), r.person_code or "", r.start, r.end, row=r)
-            out.append((r, existing[key].db_id if key in existing else None))
+            old = existing.get(key)
+            out.append((r, old.db_id if old else None, old is None or old.end != r.end))
         combined = {**existing, **mine}
         for a, b in _overlaps(combined.values(), lambda x, y: x.other != y.other):
             r = b.row or a.row
@@ -844,25 +847,26 @@ class _Planner:
                     where=where,
                 ),
             )
-        return [(r, db_id) for r, db_id in out if r.ok]
+        return [entry for entry in out if entry[0].ok]
 
     # relations
 
-    def _check_relations(self) -> list[tuple[RelationRow, int | None]]:
+    def _check_relations(self) -> list[tuple[RelationRow, int | None, bool]]:
         existing: dict[tuple[Any, ...], _Interval] = {}
-        for rid, rep, rec, start, end in self.session.execute(
+        for rid, rep, rec, start, end, note in self.session.execute(
             select(
                 ReportingRelation.id,
                 ReportingRelation.reporter_id,
                 ReportingRelation.receiver_id,
                 ReportingRelation.valid_from,
                 ReportingRelation.valid_to,
+                ReportingRelation.note,
             )
         ):
             a, b = self.code_of.get(rep), self.code_of.get(rec)
             key = (a, b, start)
-            existing[key] = _Interval(key, (a,), b or "", start, end, db_id=rid)
-        out: list[tuple[RelationRow, int | None]] = []
+            existing[key] = _Interval(key, (a,), b or "", start, end, db_id=rid, note=note)
+        out: list[tuple[RelationRow, int | None, bool]] = []
         mine: dict[tuple[Any, ...], _Interval] = {}
         for r in self.parsed.relations:
             for col, code in (("述职组织编码", r.reporter), ("接受述职组织编码", r.receiver)):
@@ -878,7 +882,8 @@ class _Planner:
                 continue
             assert r.start is not None
             mine[key] = _Interval(key, (r.reporter,), r.receiver or "", r.start, r.end, row=r)
-            out.append((r, existing[key].db_id if key in existing else None))
+            old = existing.get(key)
+            out.append((r, old.db_id if old else None, old is None or (old.end, old.note) != (r.end, r.note)))
         combined = {**existing, **mine}
         for a, b in _overlaps(combined.values(), lambda x, y: True):
             r = b.row or a.row
@@ -897,7 +902,7 @@ class _Planner:
             )
         live = [i for i in combined.values() if i.row is None or i.row.ok]
         self._relation_cycles(live)
-        return [(r, db_id) for r, db_id in out if r.ok]
+        return [entry for entry in out if entry[0].ok]
 
     def _relation_cycles(self, rels: list[_Interval]) -> None:
         """A loop exists iff all its relations are valid on one day, and then on the latest start among them.
@@ -998,32 +1003,31 @@ def _apply(session: Session, plan: _Plan) -> ImportResult:
             org.name, org.kind = r.name or org.name, r.kind or org.kind
     result.updated["orgs"] = len(changed)
 
-    # New orgs, one tree level at a time: a level's parents already have ids and paths.
+    # New orgs in one batch, parents first. Their ids are taken from the sequence up front so
+    # each row is inserted with its final path: no second UPDATE per row (nor audit event).
     new = sorted((c for c in file_orgs if c not in plan.db_orgs), key=lambda c: plan.final_depth.get(c, 0))
-    level: list[str] = []
-    for code in [*new, None]:
-        if level and (code is None or plan.final_depth.get(code, 0) != plan.final_depth.get(level[0], 0)):
-            objs = []
-            for c in level:
-                r = file_orgs[c]
-                p = plan.final_parent.get(c)
-                objs.append(
-                    Org(code=c, name=r.name, kind=r.kind, parent_id=ids[p] if p else None, path="", depth=0)
-                )
-            session.add_all(objs)
-            session.flush()  # one batched INSERT … RETURNING id
-            for c, obj in zip(level, objs, strict=True):
-                p = plan.final_parent.get(c)
-                ppath, pdepth = paths[p] if p else ("", -1)
-                obj.path = service.child_path(ppath, obj.id)
-                obj.depth = pdepth + 1
-                ids[c] = obj.id
-                paths[c] = (obj.path, obj.depth)
-            level = []
-        if code is not None:
-            level.append(code)
-    result.created["orgs"] = len(new)
+    objs = []
+    for c, oid in zip(new, _reserve_org_ids(session, len(new)), strict=True):
+        r = file_orgs[c]
+        p = plan.final_parent.get(c)
+        ppath, pdepth = paths[p] if p else ("", -1)
+        path = service.child_path(ppath, oid)
+        objs.append(
+            Org(
+                id=oid,
+                code=c,
+                name=r.name,
+                kind=r.kind,
+                parent_id=ids[p] if p else None,
+                path=path,
+                depth=pdepth + 1,
+            )
+        )
+        ids[c] = oid
+        paths[c] = (path, pdepth + 1)
+    session.add_all(objs)
     session.flush()
+    result.created["orgs"] = len(new)
 
     # Existing orgs under a new parent, shallowest first so each move is valid when made.
     moves = [c for c in file_orgs if c in plan.db_orgs and parsed.has_parent and plan.moved(c)]
@@ -1050,7 +1054,8 @@ def _apply(session: Session, plan: _Plan) -> ImportResult:
     result.updated["people"] = len(renamed)
 
     # Posts and relations: the same post/relation again updates its end date (and note).
-    post_updates = {db_id: r for r, db_id in plan.posts if db_id is not None}
+    # Only rows whose end date (or note) differ are loaded: re-importing a file costs reads only.
+    post_updates = {db_id: r for r, db_id, changed in plan.posts if db_id is not None and changed}
     for chunk in _chunks(list(post_updates)):
         for post in session.scalars(select(Post).where(Post.id.in_(chunk))):
             r = post_updates[post.id]
@@ -1065,13 +1070,13 @@ def _apply(session: Session, plan: _Plan) -> ImportResult:
             start_date=r.start,
             end_date=r.end,
         )
-        for r, db_id in plan.posts
+        for r, db_id, _changed in plan.posts
         if db_id is None
     ]
     session.add_all(new_posts)
     result.created["posts"] = len(new_posts)
 
-    rel_updates = {db_id: r for r, db_id in plan.relations if db_id is not None}
+    rel_updates = {db_id: r for r, db_id, changed in plan.relations if db_id is not None and changed}
     for chunk in _chunks(list(rel_updates)):
         for rel in session.scalars(select(ReportingRelation).where(ReportingRelation.id.in_(chunk))):
             r = rel_updates[rel.id]
@@ -1086,13 +1091,44 @@ def _apply(session: Session, plan: _Plan) -> ImportResult:
             valid_to=r.end,
             note=r.note,
         )
-        for r, db_id in plan.relations
+        for r, db_id, _changed in plan.relations
         if db_id is None
     ]
     session.add_all(new_rels)
     result.created["relations"] = len(new_rels)
     session.flush()
+    from shuzhi.audit.service import record
+
+    record(
+        session,
+        "orgs.import",
+        summary=result.summary(),
+        after={
+            "rows": result.counts(),
+            "created": result.created,
+            "updated": result.updated,
+            "moved": result.moved,
+        },
+    )
     return result
+
+
+def _reserve_org_ids(session: Session, n: int) -> list[int]:
+    """``n`` fresh ids for ``orgs``, so a new org's path (which holds its id) is known before INSERT."""
+    if n == 0:
+        return []
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        return list(
+            conn.execute(
+                text("SELECT nextval(pg_get_serial_sequence('orgs', 'id')) FROM generate_series(1, :n)"),
+                {"n": n},
+            ).scalars()
+        )
+    # SQLite (the embedded mode) numbers rows max(id) + 1 itself; raw SQL so the maximum is over
+    # every tenant's rows. A concurrent writer would make our INSERT fail and roll back, not mix.
+    top = conn.execute(text("SELECT coalesce(max(id), 0) FROM orgs")).scalar_one()
+    return list(range(top + 1, top + n + 1))
 
 
 # --- template and export ---------------------------------------------------------------
