@@ -9,9 +9,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from openpyxl import Workbook
 
-from tests.browser.seed import County, seed_county
+from tests.browser.seed import BAD, GOOD, County, seed_county, workbook
 from tests.conftest import login
 
 
@@ -200,8 +199,9 @@ def test_org_page_opens_the_tree_to_it_with_detail(client, county) -> None:
     # issue 3 item 10: detail panel — ancestors breadcrumb, posts with dates, reports to / from
     html = text(as_user(client, county, "secretary").get(f"/t/jx/orgs/{county.orgs['JX01']}"))
     assert 'class="breadcrumb' in html and "吉县县委</a>" in html
-    assert "李城关" in html and "2023-01-01 — 至今" in html
-    assert "孙前任" in html and "2019-01-01 — 2022-12-31" in html  # the former secretary
+    posts = re.sub(r"<[^>]+>", "", html.split('id="detail-posts"', 1)[1].split("</table>", 1)[0])
+    assert re.search(r"李城关\s*现任\s*2023-01-01 — 至今", posts)
+    assert re.search(r"孙前任\s*2019-01-01 — 2022-12-31", posts)  # the former secretary
     receiver = html.split('id="detail-receiver"', 1)[1].split("</dd>", 1)[0]
     assert "吉县县委" in receiver
     reporters = html.split('id="detail-reporters"', 1)[1].split("</ul>", 1)[0]
@@ -261,6 +261,21 @@ def test_relations_for_a_chosen_receiver(client, county) -> None:
     assert f'<option value="{county.orgs["JX01"]}" selected>' in html
 
 
+def test_relation_group_fragment(client, county) -> None:
+    # issue 3 item 10: deeper levels are folded groups whose members load when opened (htmx)
+    c = as_user(client, county, "secretary")
+    page = text(c.get("/t/jx/relations"))
+    url = f"/t/jx/relations/{county.orgs['JX02']}/reporters?on="
+    assert f'hx-get="{url}' in page and 'hx-trigger="toggle once"' in page
+    html = text(c.get(f"/t/jx/relations/{county.orgs['JX02']}/reporters", query_string={"on": "2024-06-01"}))
+    assert "<html" not in html
+    assert html.count('class="mb-1"') == 3 and "屯里镇1村党支部" in html and "杨屯一" in html
+    level_one = page.split('id="level-1"', 1)[1].split("</ul>", 1)[0]
+    assert "下一级 3 个" in level_one  # drill down from a township to its villages
+    bad = c.get(f"/t/jx/relations/{county.orgs['JX02']}/reporters", query_string={"on": "yesterday"})
+    assert bad.status_code == 400
+
+
 def test_relations_on_a_day_before_any(client, county) -> None:
     html = text(
         as_user(client, county, "secretary").get("/t/jx/relations", query_string={"on": "2020-05-01"})
@@ -282,36 +297,6 @@ def test_relations_bad_receiver_is_404(client, county) -> None:
 
 
 # --- data import ----------------------------------------------------------------------
-
-
-def workbook(sheets: dict[str, list[list[Any]]]) -> bytes:
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-GOOD = {
-    "组织": [
-        ["编码", "名称", "类型", "上级编码"],
-        ["JX03", "壶口镇党委", "党委", "JX"],
-        ["JX0301", "壶口镇1村党支部", "党支部", "JX03"],
-    ],
-    "任职": [
-        ["人员编号", "姓名", "组织编码", "职务", "开始日期", "结束日期"],
-        ["P031", "冯壶口", "JX03", "书记", "2024-01-01", None],
-    ],
-    "述职关系": [
-        ["述职组织编码", "接受述职组织编码", "开始日期", "结束日期", "备注"],
-        ["JX03", "JX", "2024-01-01", None, None],
-        ["JX0301", "JX03", "2024-01-01", None, None],
-    ],
-}
 
 
 def upload(client: Any, name: str, data: bytes) -> Any:
@@ -346,16 +331,8 @@ def test_import_good_file_shows_counts(client, county) -> None:
 
 def test_import_bad_file_lists_row_errors_and_writes_nothing(client, county) -> None:
     # issue 3: import bad input — a table of sheet/row/column/message, nothing written
-    bad = {
-        "组织": [
-            ["编码", "名称", "类型", "上级编码"],
-            ["JX04", "好的镇党委", "党委", "JX"],
-            ["JX05", "", "党委", "JX"],
-            ["JX06", "错类型党委", "宇宙飞船", "NOPE"],
-        ]
-    }
     c = as_user(client, county, "admin")
-    r = upload(c, "bad.xlsx", workbook(bad))
+    r = upload(c, "bad.xlsx", workbook(BAD))
     assert r.status_code == 422
     html = text(r)
     assert "导入失败" in html and "没有写入任何数据" in html

@@ -3,9 +3,12 @@ posts and reporting relations, written through the services (no SQL)."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+from openpyxl import Workbook
 
 from shuzhi.db import db
 from shuzhi.orgs import service as orgs
@@ -116,3 +119,46 @@ def seed_county(app: Any, slug: str, *, name: str = "吉县县委组织部") -> 
             s.commit()
         db.session.remove()
     return county
+
+
+# --- import files -----------------------------------------------------------------
+
+
+def workbook(sheets: dict[str, list[list[Any]]]) -> bytes:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+GOOD = {
+    "组织": [
+        ["编码", "名称", "类型", "上级编码"],
+        ["JX03", "壶口镇党委", "党委", "JX"],
+        ["JX0301", "壶口镇1村党支部", "党支部", "JX03"],
+    ],
+    "任职": [
+        ["人员编号", "姓名", "组织编码", "职务", "开始日期", "结束日期"],
+        ["P031", "冯壶口", "JX03", "书记", "2024-01-01", None],
+    ],
+    "述职关系": [
+        ["述职组织编码", "接受述职组织编码", "开始日期", "结束日期", "备注"],
+        ["JX03", "JX", "2024-01-01", None, None],
+        ["JX0301", "JX03", "2024-01-01", None, None],
+    ],
+}
+
+
+BAD = {
+    "组织": [
+        ["编码", "名称", "类型", "上级编码"],
+        ["JX04", "好的镇党委", "党委", "JX"],
+        ["JX05", "", "党委", "JX"],
+        ["JX06", "错类型党委", "宇宙飞船", "NOPE"],
+    ]
+}

@@ -183,6 +183,13 @@ def search_orgs(session: Session, text: str, *, limit: int = 50) -> list[Org]:
     return list(session.scalars(stmt))
 
 
+def orgs_by_id(session: Session, org_ids: Iterable[int]) -> dict[int, Org]:
+    ids = list(set(org_ids))
+    if not ids:
+        return {}
+    return {o.id: o for o in session.scalars(select(Org).where(Org.id.in_(ids)))}
+
+
 @dataclass
 class TreeNode:
     org: Org
@@ -398,6 +405,15 @@ def relations(session: Session, on: date | None = None) -> list[ReportingRelatio
     if on is not None:
         stmt = stmt.where(_valid_on(on))
     return list(session.scalars(stmt))
+
+
+def relation_pairs(session: Session, on: date) -> dict[int, int]:
+    """reporter id -> receiver id for every relation valid on a day (ids only: a county
+    has thousands of relations and the portal needs the shape before the names)."""
+    rows = session.execute(
+        select(ReportingRelation.reporter_id, ReportingRelation.receiver_id).where(_valid_on(on))
+    )
+    return {reporter: receiver for reporter, receiver in rows}
 
 
 def reporters_to(session: Session, receiver: Org, on: date) -> list[Org]:

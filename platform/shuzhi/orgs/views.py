@@ -166,6 +166,11 @@ def _detail(org: Org, on: date) -> Detail:
 
 # --- reporting relations ------------------------------------------------------
 
+#: Deeper levels list their groups (one per receiving org) folded, members
+#: loaded on opening; a level shows at most this many groups and orgs.
+MAX_GROUPS = 100
+MAX_LEVEL_ONE = 300
+
 
 @dataclass
 class Level:
@@ -191,15 +196,13 @@ class Summary:
 
 
 def _summary(receiver: Org, on: date, receiver_of: dict[int, int]) -> Summary:
-    levels = service.reporters_by_level(db.session, receiver, on)
     summary = Summary(receiver)
     above: list[Org] = [receiver]
-    for number, orgs in enumerate(levels, start=1):
-        groups = []
-        for parent in above:
-            kids = [o for o in orgs if receiver_of.get(o.id) == parent.id]
-            if kids:
-                groups.append((parent, kids))
+    for number, orgs in enumerate(service.reporters_by_level(db.session, receiver, on), start=1):
+        under: dict[int, list[Org]] = {}
+        for o in orgs:
+            under.setdefault(receiver_of.get(o.id, 0), []).append(o)
+        groups = [(parent, under[parent.id]) for parent in above if parent.id in under]
         summary.levels.append(Level(number, orgs, groups))
         above = [o for _parent, kids in groups for o in kids]  # keep the grouped order
     return summary
@@ -211,48 +214,70 @@ def _parse_day(raw: str | None) -> tuple[date, str | None]:
     try:
         return date.fromisoformat(raw), None
     except ValueError:
+        example = date.today().isoformat()
         return date.today(), _(
-            "日期格式不正确，应为 YYYY-MM-DD（例如 %(example)s）；已按今天显示。",
-            example=date.today().isoformat(),
+            "日期格式不正确，应为 YYYY-MM-DD（例如 %(example)s）；已按今天显示。", example=example
         )
+
+
+def _receiver_arg() -> Org | None:
+    raw = request.args.get("receiver", "")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        abort(404)
+    return service.get_org(db.session, int(raw))
 
 
 @bp.get("/relations")
 @require_role(*READERS)
 def relations(tenant: str) -> Any:
     on, error = _parse_day(request.args.get("on"))
-    rels = service.relations(db.session, on)
-    receiver_of = {r.reporter_id: r.receiver_id for r in rels}
-    receivers = sorted({r.receiver_id: r.receiver for r in rels}.values(), key=lambda o: o.path)
-    tops = [o for o in receivers if o.id not in receiver_of]
-    chosen: Org | None = None
-    raw = request.args.get("receiver", "")
-    if raw:
-        if not raw.isdigit():
-            abort(404)
-        chosen = service.get_org(db.session, int(raw))
-    elif tops:
-        chosen = tops[0]
-    summaries = [_summary(o, on, receiver_of) for o in tops]
+    receiver_of = service.relation_pairs(db.session, on)
+    receivers = sorted(service.orgs_by_id(db.session, receiver_of.values()).values(), key=lambda o: o.path)
+    tops = [_summary(o, on, receiver_of) for o in receivers if o.id not in receiver_of]
+    chosen = _receiver_arg() or (tops[0].receiver if tops else None)
     focus = None
     if chosen is not None:
-        focus = next((s for s in summaries if s.receiver.id == chosen.id), None) or _summary(
+        focus = next((s for s in tops if s.receiver.id == chosen.id), None) or _summary(
             chosen, on, receiver_of
         )
-    shown = [o for s in [focus] if s for level in s.levels for o in level.orgs]
+    first = focus.levels[0].orgs[:MAX_LEVEL_ONE] if focus and focus.levels else []
     page = render_template(
         "orgs/relations.html",
         on=on,
         error=error,
         receivers=receivers,
-        tops=summaries,
+        tops=tops,
         chosen=chosen,
         focus=focus,
+        focus_is_top=any(s is focus for s in tops),
         chain=service.chain_up(db.session, chosen, on) if chosen is not None else [],
-        holders=service.holders(db.session, [o.id for o in shown] + ([chosen.id] if chosen else []), on),
-        today=date.today(),
+        holders=service.holders(db.session, [o.id for o in first], on),
+        below=Counter(receiver_of.values()),
+        max_groups=MAX_GROUPS,
+        max_level_one=MAX_LEVEL_ONE,
     )
     return (page, 400) if error else page
+
+
+@bp.get("/relations/<int:org_id>/reporters")
+@require_role(*READERS)
+def relation_reporters(tenant: str, org_id: int) -> Any:
+    """The orgs reporting directly to one org (htmx fills a folded group with them)."""
+    on, error = _parse_day(request.args.get("on"))
+    if error:
+        abort(400)
+    receiver = service.get_org(db.session, org_id)
+    orgs = service.reporters_to(db.session, receiver, on)
+    return render_template(
+        "orgs/_reporters.html",
+        receiver=receiver,
+        orgs=orgs,
+        on=on,
+        holders=service.holders(db.session, [o.id for o in orgs], on),
+        below=Counter(service.relation_pairs(db.session, on).values()),
+    )
 
 
 # --- data import --------------------------------------------------------------

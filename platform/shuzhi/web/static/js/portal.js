@@ -26,6 +26,9 @@
 
   document.addEventListener("htmx:afterSwap", function (ev) {
     if (ev.target && ev.target.id === "detail") {
+      // On a phone the empty panel is hidden; it shows once it has an org.
+      var col = ev.target.closest(".sz-detail-col");
+      if (col) col.classList.remove("d-none");
       var panel = ev.target.querySelector(".sz-detail");
       markSelected(panel ? panel.getAttribute("data-org-id") : null);
       var title = ev.target.querySelector("#detail-title");

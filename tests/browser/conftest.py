@@ -1,0 +1,80 @@
+"""Browser fixtures: a live server on an app with the demo sign-in switched on.
+
+``live_server`` here overrides the suite's one (which serves the session app
+without DEMO), so ``base_url`` and pytest-playwright's ``page`` reach the
+demo app. Each test seeds its own county under a unique slug and the
+database is emptied after it, as the ``app`` fixture does for other tests.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from shuzhi.db import db
+from tests.browser.seed import County, seed_county
+from tests.conftest import CHROMIUM, CHROMIUM_UP, build_app, need
+
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 375, "height": 740}
+
+
+@pytest.fixture(scope="session")
+def demo_app(scratch_db, tmp_path_factory):
+    app = build_app(scratch_db, tmp_path_factory.mktemp("demo-instance"))
+    app.config["SHUZHI"].DEMO = True
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_app) -> Iterator[str]:
+    need(CHROMIUM_UP, "Chromium at " + CHROMIUM)
+    srv = make_server("127.0.0.1", 0, demo_app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def county(demo_app, scratch_db) -> Iterator[County]:
+    data = seed_county(demo_app, "b-" + uuid.uuid4().hex[:8])
+    yield data
+    with demo_app.app_context():
+        db.session.remove()
+    scratch_db.truncate()
+
+
+@pytest.fixture(params=["desktop", "phone"])
+def size(request, page) -> str:
+    """Run the test at desktop width and at a 375px phone."""
+    page.set_viewport_size(DESKTOP if request.param == "desktop" else PHONE)
+    return request.param
+
+
+def sign_in(page: Any, display_name: str) -> None:
+    page.goto("/login")
+    page.get_by_role("button", name=f"以 {display_name} 身份登录").click()
+
+
+def open_menu(page: Any) -> None:
+    """On a phone the menu is folded behind the toggler: unfold it."""
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+        toggler.click()
+        page.locator("#sz-nav.show").wait_for()
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    # A Chinese browser, as the portal's users have (Accept-Language: zh-CN).
+    return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
