@@ -24,10 +24,23 @@ DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 375, "height": 740}
 
 
+#: The strict policy a later issue turns on; the portal must already work under it.
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
 @pytest.fixture(scope="session")
 def demo_app(scratch_db, tmp_path_factory):
     app = build_app(scratch_db, tmp_path_factory.mktemp("demo-instance"))
     app.config["SHUZHI"].DEMO = True
+
+    @app.after_request
+    def strict_csp(response):
+        response.headers["Content-Security-Policy"] = STRICT_CSP
+        return response
+
     yield app
     with app.app_context():
         db.session.remove()
@@ -78,3 +91,19 @@ def open_menu(page: Any) -> None:
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
     # A Chinese browser, as the portal's users have (Accept-Language: zh-CN).
     return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request) -> Iterator[None]:
+    """Fail a browser test whose pages broke the strict CSP (inline script, style, eval)."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    yield
+    assert violations == []
