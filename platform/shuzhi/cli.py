@@ -85,3 +85,9 @@ main.add_command(audit)
 from shuzhi.policy.cli import policy_cli  # noqa: E402
 
 main.add_command(policy_cli)
+
+# --- reports: count, check (platform/shuzhi/reports/cli.py) -------------------
+from shuzhi.reports.cli import check_cmd, count_cmd  # noqa: E402
+
+main.add_command(count_cmd)
+main.add_command(check_cmd)
