@@ -153,9 +153,9 @@ def test_xlsx_sheets_and_date_formats() -> None:
     assert parsed.relations[1].start == D and parsed.relations[1].note == "村向镇"
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "utf-16"])
 def test_csv_encodings(encoding: str) -> None:
-    # issue 3 item 7: csv in UTF-8 with or without BOM, or GB18030 as Chinese Excel saves it
+    # issue 3 item 7: csv in UTF-8 with or without BOM, GB18030 as Chinese Excel saves it, UTF-16 with BOM
     data = csv_bytes(
         [ORG_HEAD, ["A01", "党委甲", "党委", ""], ["A02", "第二党总支", "党总支", "A01"]], encoding
     )
@@ -171,6 +171,19 @@ def test_csv_is_recognised_by_header_not_name() -> None:
     data = csv_bytes([REL_HEAD[:3], ["A", "B", "2024-01-01"]])
     parsed = imports.parse("whatever.csv", data)
     assert parsed.relations and not parsed.orgs and not parsed.posts
+
+
+def test_unnamed_sheets_are_recognised_by_header(app, tenant_a) -> None:
+    # issue 3 item 7: a workbook without the three sheet names; errors name the real sheet
+    parsed = imports.parse("o.xlsx", xlsx({"Sheet1": [ORG_HEAD, ["A", "甲", "党委", None]]}))
+    assert [o.code for o in parsed.orgs] == ["A"]
+    exc = rejected(app, tenant_a, xlsx({"Sheet1": [ORG_HEAD, ["A", "甲", "党委", "Q"]]}))
+    assert exc.message == "Sheet1 第2行「上级编码」：找不到编码为 Q 的组织（本文件和系统中都没有）。"
+    two = xlsx({"表一": [ORG_HEAD, ["A", "甲", "党委", None]], "表二": [ORG_HEAD, ["B", "乙", "党委", None]]})
+    assert parse_error("o.xlsx", two).message == "组织：有两张「组织」表（表一、表二）。"
+    assert (
+        "没有名为 组织、任职 或 述职关系 的工作表" in parse_error("o.xlsx", xlsx({"说明": [["x"]]})).message
+    )
 
 
 def test_header_variants_and_numeric_codes() -> None:
