@@ -467,6 +467,11 @@ def test_user_without_tenant(app, client) -> None:
     assert "您还没有加入任何单位" in text(client.get("/welcome"))
 
 
+def test_tenant_root_opens_its_first_page(client, county) -> None:
+    assert as_user(client, county, "secretary").get("/t/jx/").headers["Location"] == "/t/jx/orgs"
+    assert as_user(client, county, "outsider").get("/t/jx/").status_code == 404
+
+
 def test_index_sends_anonymous_to_login(client) -> None:
     # issue 3 item 10: others go to /login
     r = client.get("/")

@@ -52,6 +52,12 @@ def index() -> Response:
     return redirect(landing(user) if user is not None else url_for("web.login"))
 
 
+@bp.get("/t/<tenant>/")
+def tenant_root(tenant: str) -> Response:
+    """A tenant's bare address opens its first page (membership is checked on the way in)."""
+    return redirect(tenant_home(g.tenant, g.roles))
+
+
 def _demo() -> bool:
     return bool(current_app.config["SHUZHI"].DEMO)
 
