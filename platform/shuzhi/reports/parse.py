@@ -277,16 +277,18 @@ def _is_numbered(text: str) -> bool:
     return any(p.match(text) for p, _lvl in _NUMBERED)
 
 
-def _looks_title(b: Block, t: str) -> bool:
+def _looks_title(b: Block, t: str, rest: Sequence[Block]) -> bool:
     if count_words(t) > 50 or t[-1] in "。；，：:;," or _LEAD_IN.match(t):
         return False
-    return (
-        b.title_style
-        or b.level is not None
-        or b.align == "center"
-        or bool(_REPORT_WORDS.search(t))
-        or b.bold_all
-    )
+    if b.title_style or b.align == "center" or _REPORT_WORDS.search(t):
+        return True
+    # A heading style or bold alone: a title only if no later line looks the same (else it is
+    # the first part's heading, "主要做法及成效" in Heading 1 like the others).
+    if b.level is not None:
+        return not any(o.level == b.level and o.where == "body" for o in rest)
+    if b.bold_all:
+        return not any(o.bold_all and o.where == "body" and not _LEAD_IN.match(o.text.strip()) for o in rest)
+    return False
 
 
 def _looks_byline(b: Block, t: str) -> bool:
@@ -325,7 +327,7 @@ def _front_matter(body: Sequence[Block]) -> list[str]:
         t = b.text.strip()
         if b.where != "body" or _is_numbered(t):
             break
-        if not roles and _looks_title(b, t):
+        if not roles and _looks_title(b, t, body[1:]):
             roles.append("title")
         elif _looks_addressee(t):
             roles.append("addressee")
