@@ -91,3 +91,8 @@ from shuzhi.reports.cli import check_cmd, count_cmd  # noqa: E402
 
 main.add_command(count_cmd)
 main.add_command(check_cmd)
+
+# --- new-plugin: scaffold a jurisdiction plugin (platform/shuzhi/scaffold/) ----
+from shuzhi.scaffold.cli import new_plugin  # noqa: E402
+
+main.add_command(new_plugin)
