@@ -176,7 +176,13 @@ def build_app(sdb: ScratchDB, instance: Path, **extra: Any):
 
 @pytest.fixture(scope="session")
 def _session_app(scratch_db: ScratchDB, tmp_path_factory: pytest.TempPathFactory):
-    return build_app(scratch_db, tmp_path_factory.mktemp("instance"))
+    app = build_app(scratch_db, tmp_path_factory.mktemp("instance"))
+    yield app
+    # Close the pool before the scratch database is dropped, or its connections
+    # are garbage-collected open later (a ResourceWarning, an error under -W error).
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture
