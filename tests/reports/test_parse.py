@@ -385,3 +385,11 @@ def test_parsed_report_to_dict_is_json_ready(
 def test_document_without_text() -> None:  # issue 6 item 3: nothing crashes
     p = parse_report(DocText([]))
     assert p.parts == [] and p.body_words == 0 and p.unsure
+
+
+def test_thousands_of_headings_are_bounded(tongjia) -> None:  # issue 6: hostile input, nothing crashes
+    text = "\n".join(f"{'一二三四五六七八九十'[i % 10]}、主要做法及成效{i}" for i in range(3000))
+    p = _parse(text, tongjia)
+    assert len(p.parts) == 3000 and p.unsure
+    assert any("3000 个一级标题" in r for r in p.reasons)
+    assert all(pt.how == "none" for pt in p.parts[50:]) and p.parts[0].how == "contains"

@@ -334,6 +334,20 @@ def test_100k_paragraphs_refused(
     _refused(exc, TooManyParagraphs, 422, f"超过 {MAX_PARAGRAPHS} 段")
 
 
+@pytest.mark.parametrize("chunk", [5, 7, 64])
+def test_streamed_paragraph_count_across_chunks(
+    monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:  # issue 6: the cap counts right
+    monkeypatch.setattr(uploads, "_CHUNK", chunk)
+    rng = random.Random(chunk)
+    pieces = [b"<w:p>x</w:p>", b'<w:p w:rsidR="00A1">y</w:p>', b"<w:p/>", b"<w:pPr/>", b"<w:proofErr/>"]
+    for _ in range(50):
+        parts = [rng.choice(pieces) for _ in range(rng.randrange(0, 200))]
+        expected = sum(1 for p in parts if p.startswith((b"<w:p>", b"<w:p ", b"<w:p/")))
+        with zipfile.ZipFile(io.BytesIO(_zip({"word/document.xml": b"".join(parts)}))) as zf:
+            assert uploads._count_paragraphs(zf, "word/document.xml") == expected
+
+
 def test_text_paragraph_cap_boundary() -> None:  # issue 6: the cap, exactly
     assert len(read_paste("段\n" * MAX_PARAGRAPHS).doc.blocks) == MAX_PARAGRAPHS
     with pytest.raises(UploadError) as exc:

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from shuzhi.reports.counting import Count, count
+from shuzhi.reports.counting import Count
+from shuzhi.reports.fastcount import fast_count
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -81,6 +82,13 @@ class Block:
     bold_lead: str = ""  # the bold text the paragraph starts with
     bold_all: bool = False  # every visible character is bold
     numbered: bool = False  # Word's automatic list numbering (w:numPr)
+    _count: Count | None = field(default=None, repr=False, compare=False)
+
+    def count(self) -> Count:
+        """Word's figures for this block, computed once (the text is not changed after reading)."""
+        if self._count is None:
+            self._count = fast_count(self.text)
+        return self._count
 
 
 @dataclass
@@ -99,10 +107,10 @@ class DocText:
         return "\n".join(b.text for b in self.all_blocks())
 
     def count(self) -> Count:
-        """Word's 字数 and 字符数(不计空格) of everything Word counts."""
+        """Word's 字数 and 字符数(不计空格) of everything Word counts (blocks never merge runs)."""
         words = chars = 0
         for b in self.all_blocks():
-            c = count(b.text)
+            c = b.count()
             words += c.words
             chars += c.chars_no_spaces
         return Count(words, chars)
@@ -126,42 +134,28 @@ class _Style:
 
 
 class Styles:
-    """Style id → resolved name, heading level, bold and alignment (following basedOn)."""
+    """Style id → resolved name, heading level, bold and alignment (following basedOn).
+
+    Styles are read when first asked for: a document uses a handful of the ~160 its
+    template defines."""
 
     def __init__(self, root: etree._Element | None) -> None:
-        self._raw: dict[str, _Style] = {}
+        self._elements: dict[str, etree._Element] = {}
+        self._raw: dict[str, _Style | None] = {}
         self._resolved: dict[str, _Style] = {}
         self.default_paragraph: str | None = None
         if root is None:
             return
-        for el in root.iter(W_STYLE):
+        for el in root.iterchildren(W_STYLE):
             sid = el.get(W_STYLEID)
             if sid is None:
                 continue
-            st = _Style()
-            name = el.find(W_NAME)
-            st.name = (name.get(W_VAL) or "") if name is not None else sid
-            based = el.find(W_BASEDON)
-            st.based_on = based.get(W_VAL) if based is not None else None
-            m = _HEADING_NAME.match(st.name.strip())
-            if m:
-                st.level = int(m.group(1))
-            st.title = st.name.strip().lower() in _TITLE_NAMES
-            ppr = el.find(W_PPR)
-            if ppr is not None:
-                ol = ppr.find(W_OUTLINE)
-                if ol is not None and st.level is None:
-                    st.level = _outline_level(ol)
-                jc = ppr.find(W_JC)
-                if jc is not None:
-                    st.align = jc.get(W_VAL)
-            rpr = el.find(W_RPR)
-            if rpr is not None:
-                b = rpr.find(W_B)
-                if b is not None:
-                    st.bold = b.get(W_VAL) not in _FALSE
-            self._raw[sid] = st
-            if el.get(W + "type") == "paragraph" and el.get(W_DEFAULT) in ("1", "true", "on"):
+            self._elements.setdefault(sid, el)
+            if (
+                self.default_paragraph is None
+                and el.get(W_DEFAULT) in ("1", "true", "on")
+                and el.get(W + "type") == "paragraph"
+            ):
                 self.default_paragraph = sid
 
     def get(self, sid: str | None) -> _Style:
@@ -173,8 +167,16 @@ class Styles:
             found = self._resolved[sid] = self._resolve(sid, 0)
         return found
 
+    def _read(self, sid: str) -> _Style | None:
+        if sid in self._raw:
+            return self._raw[sid]
+        el = self._elements.get(sid)
+        st = None if el is None else _read_style(el, sid)
+        self._raw[sid] = st
+        return st
+
     def _resolve(self, sid: str, depth: int) -> _Style:
-        raw = self._raw.get(sid)
+        raw = self._read(sid)
         if raw is None:
             return _NO_STYLE
         if raw.based_on is None or depth > 20:  # a basedOn loop in a hostile file ends here
@@ -188,6 +190,32 @@ class Styles:
             raw.title,
             raw.align if raw.align is not None else parent.align,
         )
+
+
+def _read_style(el: etree._Element, sid: str) -> _Style:
+    st = _Style()
+    name = el.find(W_NAME)
+    st.name = (name.get(W_VAL) or "") if name is not None else sid
+    based = el.find(W_BASEDON)
+    st.based_on = based.get(W_VAL) if based is not None else None
+    m = _HEADING_NAME.match(st.name.strip())
+    if m:
+        st.level = int(m.group(1))
+    st.title = st.name.strip().lower() in _TITLE_NAMES
+    ppr = el.find(W_PPR)
+    if ppr is not None:
+        ol = ppr.find(W_OUTLINE)
+        if ol is not None and st.level is None:
+            st.level = _outline_level(ol)
+        jc = ppr.find(W_JC)
+        if jc is not None:
+            st.align = jc.get(W_VAL)
+    rpr = el.find(W_RPR)
+    if rpr is not None:
+        b = rpr.find(W_B)
+        if b is not None:
+            st.bold = b.get(W_VAL) not in _FALSE
+    return st
 
 
 _NO_STYLE = _Style()

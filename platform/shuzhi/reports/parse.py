@@ -36,8 +36,9 @@ from flask_babel import gettext as _
 
 from shuzhi.errors import ValidationFailed
 from shuzhi.policy.model import Policy
-from shuzhi.reports.counting import Count, count_words
+from shuzhi.reports.counting import Count
 from shuzhi.reports.docx_text import Block, DocText
+from shuzhi.reports.fastcount import fast_words as count_words
 
 #: Correction value: this heading does not start a part (its text joins the part before).
 NOT_A_PART = "-"
@@ -47,6 +48,9 @@ INTRO = -1
 SURE = 0.7
 #: Below this, a heading is not mapped at all.
 MATCH_MIN = 0.45
+#: Top-level headings mapped to the policy's parts; a report has a handful, a hostile file
+#: thousands (each costs a fuzzy match against every section name).
+MAX_MAPPED_PARTS = 50
 
 _CN_NUM = "一二三四五六七八九十"
 _L1 = re.compile(rf"^[{_CN_NUM}]{{1,3}}\s*[、．.]")
@@ -85,6 +89,9 @@ PLACEHOLDER_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"_{3,}|＿{3,}",
     )
 )
+
+
+_ANY_PLACEHOLDER = re.compile("|".join(f"(?:{p.pattern})" for p in PLACEHOLDER_PATTERNS))
 
 
 class CorrectionError(ValidationFailed):
@@ -429,8 +436,13 @@ def parse_report(
     meta += [MetaLine(r, b.text.strip()) for r, b in zip(back, body[len(body) - len(back) :], strict=True)]
 
     paragraphs = [b.text.strip() for b in main]
-    notes = [b.text.strip() for b in doc.notes if b.text.strip()]
-    pw = [count_words(p) for p in paragraphs]
+    note_blocks = [b for b in doc.notes if b.text.strip()]
+    notes = [b.text.strip() for b in note_blocks]
+    # one count per block, reused for the parts, the body and Word's total (stripping the
+    # ends of a paragraph does not change its count: whitespace counts nothing)
+    counts = [b.count() for b in body]
+    pw = [b.count().words for b in main]
+    note_counts = [b.count() for b in note_blocks]
     n_main = len(paragraphs)
 
     headings: list[Heading] = []
@@ -451,7 +463,11 @@ def parse_report(
     if notes:
         notes_start = n_main
         paragraphs = paragraphs + notes
-    body_words = sum(pw) + sum(count_words(t) for t in notes)
+    body_words = sum(pw) + sum(c.words for c in note_counts)
+    total = Count(
+        sum(c.words for c in counts) + sum(c.words for c in note_counts),
+        sum(c.chars_no_spaces for c in counts) + sum(c.chars_no_spaces for c in note_counts),
+    )
 
     parsed = ParsedDocument(
         paragraphs=paragraphs,
@@ -463,7 +479,7 @@ def parse_report(
         placeholders=_placeholders(meta, paragraphs, notes_start),
         lead_ins=lead_ins,
         notes_start=notes_start,
-        total=doc.count(),
+        total=total,
         corrections=dict(fixes),
         policy=policy,
         source=doc,
@@ -475,10 +491,17 @@ def parse_report(
 
 def _section_words(headings: list[Heading], pw: list[int]) -> None:
     """Each heading's section: to the next heading of the same or higher level."""
-    end = len(pw)
-    for k, h in enumerate(headings):
-        stop = next((g.paragraph for g in headings[k + 1 :] if g.level <= h.level), end)
-        h.words = sum(pw[h.paragraph : stop])
+    prefix = [0]
+    for w in pw:
+        prefix.append(prefix[-1] + w)
+    open_: list[Heading] = []  # headings whose section has not ended yet, levels increasing
+    for h in headings:
+        while open_ and open_[-1].level >= h.level:
+            done = open_.pop()
+            done.words = prefix[h.paragraph] - prefix[done.paragraph]
+        open_.append(h)
+    for done in open_:
+        done.words = prefix[len(pw)] - prefix[done.paragraph]
 
 
 def _validated(
@@ -535,7 +558,7 @@ def _parts(
         stop = starts[k + 1].paragraph if k + 1 < len(starts) else len(paragraphs)
         if h.index in fixes:
             key, conf, matched, how = fixes[h.index], 1.0, "", "corrected"
-        elif policy is not None:
+        elif policy is not None and k < MAX_MAPPED_PARTS:
             key, conf, matched, how = match_section(h.name or h.text, policy)
         else:
             key, conf, matched, how = None, 0.0, "", "none"
@@ -560,11 +583,9 @@ def _placeholders(meta: list[MetaLine], paragraphs: list[str], notes_start: int 
     found: list[Placeholder] = []
 
     def scan(text: str, paragraph: int | None, where: str) -> None:
-        for pat in PLACEHOLDER_PATTERNS:
-            m = pat.search(text)
-            if m:
-                found.append(Placeholder(m.group(0), paragraph, where))
-                return
+        m = _ANY_PLACEHOLDER.search(text)  # one pass per paragraph; the first leftover is named
+        if m:
+            found.append(Placeholder(m.group(0), paragraph, where))
 
     for m in meta:
         scan(m.text, None, m.role)
@@ -579,7 +600,16 @@ def _doubts(parsed: ParsedDocument, policy: Policy | None) -> list[str]:
         reasons.append(_("没有识别出小标题（如“一、”“（一）”或 Word 标题样式），无法划分报告的各个部分。"))
     if policy is None:
         return reasons
-    for p in parsed.parts:
+    starts = sum(1 for p in parsed.parts if not p.is_intro)
+    if starts > MAX_MAPPED_PARTS:
+        reasons.append(
+            _(
+                "识别出 %(n)d 个一级标题，远多于述职报告的通常结构，只对应了前 %(max)d 个。",
+                n=starts,
+                max=MAX_MAPPED_PARTS,
+            )
+        )
+    for p in parsed.parts[: MAX_MAPPED_PARTS + 1]:
         if p.is_intro or p.how == "corrected":
             continue
         name = p.name or p.heading
