@@ -87,7 +87,10 @@ def check_length(rule: Rule, report: ParsedReport, ctx: Context) -> list[Finding
             return []  # absence is required_sections' finding, not a length one
         words, what = _words_of(report, [section]), f"「{ctx.section_name(section)}」部分"
     else:
-        words, what = report.body_words, "全文"
+        # A length limit means the figure the secretary sees in Word's 字数
+        # statistics, title and signature included; shares use the body only.
+        total = getattr(report, "total", None)
+        words, what = (total.words if total is not None else report.body_words), "全文"
     how = f"按 Word 字数规则统计{what}（中文每字计1，连续的英文、数字计1）"
     out = []
     if hi is not None and words > hi:
