@@ -51,6 +51,30 @@ def load_request_context() -> None:
         enter_tenant(slug)
 
 
+def login_user(user: User, *, method: str) -> None:
+    """Start a signed-in session for ``user`` (``method``: demo, password, oidc:<provider>).
+
+    The one place sessions begin, whatever the sign-in path; the accounts
+    room makes sessions server-side and revocable behind this function.
+    """
+    locale = session.get("locale")
+    session.clear()  # a fresh session for the new identity (no fixation)
+    if locale:
+        session["locale"] = locale
+    session["user_id"] = user.id
+    session["auth_method"] = method
+    g.user = user
+
+
+def logout_user() -> None:
+    """End the signed-in session (the accounts room also revokes it server-side)."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    g.user = None
+
+
 def user_roles(user: User, tenant: Tenant) -> frozenset[Role]:
     with scoped(db.session, tenant_id=tenant.id, user_id=user.id):
         roles = db.session.scalars(select(Membership.role).where(Membership.user_id == user.id)).all()

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from shuzhi.auth import memberships_of, require_platform_admin
+from shuzhi.auth import login_user, logout_user, memberships_of, require_platform_admin
 from shuzhi.db import db
 from shuzhi.extensions import LOCALES
 from shuzhi.tenancy.models import Role, Tenant, User
@@ -76,11 +76,7 @@ def login() -> Any:
             groups = directory.demo_accounts(db.session)
             error = _("找不到该用户，请从列表中选择。")
             return render_template("web/login.html", demo=True, groups=groups, error=error, next=nxt), 400
-        locale = session.get("locale")
-        session.clear()  # a fresh session for the new identity
-        session["user_id"] = user.id
-        if locale:
-            session["locale"] = locale
+        login_user(user, method="demo")
         return redirect(nxt or landing(user))
     groups = directory.demo_accounts(db.session)
     return render_template("web/login.html", demo=True, groups=groups, next=nxt)
@@ -100,7 +96,7 @@ def _demo_user(raw: str) -> User | None:
 
 @bp.post("/logout")
 def logout() -> Response:
-    session.clear()
+    logout_user()
     return redirect(url_for("web.login"))
 
 
