@@ -1,0 +1,102 @@
+"""``shuzhi demo``: migrate, create the demo data, print the logins, serve the portal."""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from typing import TYPE_CHECKING
+
+import click
+from flask import Flask
+from flask.cli import ScriptInfo, pass_script_info
+from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:
+    from shuzhi.demo.builder import DemoSummary
+
+ROLE_NAMES = {
+    "platform_admin": "平台管理员",
+    "tenant_admin": "管理员",
+    "reviewer": "审核人",
+    "secretary": "述职书记",
+    "observer": "观察员",
+}
+HOST = "127.0.0.1"  # the demo signs in without passwords: never listen beyond this machine
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(1, width - _width(text))
+
+
+def format_summary(summary: DemoSummary, database: str) -> str:
+    lines = [f"Shuzhi 演示数据 demo data ready · 数据库 database: {database}", ""]
+    for t in summary.tenants:
+        c = t.counts
+        lines += [
+            f"■ {t.name}  租户 tenant: {t.slug} · 方案 policy: {t.policy}"
+            f"《{t.policy_title}》 · 年度 {t.year}",
+            f"  组织 orgs {c['orgs']} · 人员 people {c['people']} · 任职 posts {c['posts']}"
+            f" · 述职关系 relations {c['relations']}",
+        ]
+        for login in t.logins:
+            role = f"{ROLE_NAMES.get(login.role, login.role)} {login.role}"
+            line = f"  {_pad(login.username, 20)}{_pad(role, 24)}{_pad(login.name, 8)}{login.label}"
+            if login.scope:
+                line += f"；范围 scope：{login.scope}"
+            lines.append(line)
+        lines.append("")
+    admin = summary.platform_admin
+    lines.append(
+        f"平台管理员 platform admin: {admin.username}（{admin.name}），可查看全部租户 sees every tenant"
+    )
+    for slug in summary.skipped:
+        lines.append(f"跳过 skipped {slug}: 插件未加载 plugin not loaded (SHUZHI_BLOCK_PLUGINS?)")
+    return "\n".join(lines)
+
+
+def _database(app: Flask) -> str:
+    return make_url(app.config["SHUZHI"].DATABASE_URL).render_as_string(hide_password=True)
+
+
+@click.command("demo")
+@click.option(
+    "--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port on 127.0.0.1."
+)
+@click.option("--no-serve", is_flag=True, help="Only create the demo data; do not start the portal.")
+@pass_script_info
+def demo_command(info: ScriptInfo, port: int, no_serve: bool) -> None:
+    """演示：五个辖区的租户、组织树、述职关系和登录用户，然后启动门户。
+
+    Runs on the configured database (embedded SQLite in the instance folder by
+    default; no PostgreSQL or Redis needed). Safe to run again: nothing is
+    duplicated.
+    """
+    from werkzeug.serving import run_simple
+
+    from shuzhi import migrate
+    from shuzhi.db import db
+    from shuzhi.demo.builder import build_demo
+
+    os.environ["SHUZHI_DEMO"] = "1"  # before the app is built, for anything reading it at startup
+    app = info.load_app()
+    cfg = app.config["SHUZHI"]
+    cfg.DEMO = True
+    migrate.upgrade(cfg.ADMIN_DATABASE_URL)
+    with app.app_context():
+        summary = build_demo(db.session)
+        db.session.remove()
+    click.echo(format_summary(summary, _database(app)))
+    url = f"http://{HOST}:{port}"
+    click.echo("")
+    click.echo(
+        f"登录 sign in: 打开 open {url}/login ，选择一个用户 and choose a user"
+        "（演示模式无需密码 no password）"
+    )
+    if no_serve:
+        return
+    click.echo(f"门户 portal: {url}/   按 Ctrl+C 停止 (Ctrl+C to stop)")
+    run_simple(HOST, port, app, threaded=True, use_reloader=False, use_debugger=False)
