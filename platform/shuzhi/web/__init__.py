@@ -44,9 +44,11 @@ def _shell_context() -> dict[str, Any]:
 
 def init_web(app: Flask) -> None:
     from shuzhi.orgs.views import bp as orgs_bp
+    from shuzhi.policy.views import bp as policy_bp
 
     app.register_blueprint(bp)
     app.register_blueprint(orgs_bp)
+    app.register_blueprint(policy_bp)
     app.url_defaults(_fill_tenant)
     app.context_processor(_shell_context)
     app.add_template_filter(role_label, "role_label")

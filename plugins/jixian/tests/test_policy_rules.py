@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 import pytest
 
@@ -106,11 +107,11 @@ def test_clause_texts_are_the_plans_words(policy) -> None:
 def test_params_sections_and_grades(policy) -> None:
     # clause JX-05: the 1/3 ceiling, a tenant may only tighten it
     d = policy.defaults()
-    assert d["achievements_max"] == "1/3" and policy.param("achievements_max").clause == "JX-05"
+    assert d["achievements_max"] == Fraction(1, 3) and policy.param("achievements_max").clause == "JX-05"
     assert (d["achievements_min_figures"], d["achievements_min_cases"]) == (3, 1)
     with pytest.raises(ParamError) as exc:
         resolve(policy, {"achievements_max": "1/2"})
-    assert exc.value.errors == {"achievements_max": "「写成绩部分占总篇幅的上限」只能是 1/4、1/3 之一"}
+    assert exc.value.errors == {"achievements_max": "「写成绩部分占总篇幅的上限」不能大于 1/3"}
     # the plan prescribes no headings: no part is required, the 成绩 part has its usual names
     assert not any(s.required for s in policy.sections)
     assert {"工作成效", "主要做法及成效"} <= set(policy.section("achievements").names)

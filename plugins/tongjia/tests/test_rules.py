@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 import pytest
 
@@ -99,8 +100,8 @@ def test_params_carry_the_plans_figures(policy) -> None:
     # clauses TJ-03, TJ-07, TJ-09, TJ-10
     d = policy.defaults()
     assert (d["min_total"], d["max_total"]) == (1500, 2000)
-    assert (d["practices_share_min"], d["practices_share_max"]) == (0.65, 0.70)
-    assert (d["problems_plans_share_min"], d["problems_plans_share_max"]) == (0.30, 0.35)
+    assert (d["practices_share_min"], d["practices_share_max"]) == (Fraction(13, 20), Fraction(7, 10))
+    assert (d["problems_plans_share_min"], d["problems_plans_share_max"]) == (Fraction(3, 10), Fraction(7, 20))
     assert (d["content_points_min"], d["min_figures"], d["min_cases"]) == (4, 2, 1)
     assert str(d["lower_grades_min_share"]) == "3/20"  # 15%
 
