@@ -108,12 +108,25 @@ def test_database_choice_follows_the_environment(tmp_path) -> None:
         )
 
 
+def test_sqlite_without_a_checkout_uses_the_models(tmp_path, monkeypatch) -> None:
+    # shuzhi installed from a wheel has no migrations/: the kit builds SQLite from the models
+    from sqlalchemy import create_engine, inspect
+
+    monkeypatch.setenv("SHUZHI_MIGRATIONS_DIR", str(tmp_path / "absent"))
+    sdb = kit_db.sqlite_database(tmp_path)
+    engine = create_engine(sdb.owner_url)
+    assert {"tenants", "orgs", "posts", "reporting_relations"} <= set(inspect(engine).get_table_names())
+    engine.dispose()
+    sdb.close()
+
+
 @pytest.mark.postgres
 def test_postgres_scratch_database_runs_the_tree_under_rls(tmp_path) -> None:
     # SHUZHI_TEST_USE_PG=1: a fresh PostgreSQL database, the app as the non-owner role, dropped after
     from sqlalchemy import create_engine, text
 
     sdb = kit_db.scratch_database(tmp_path, {"SHUZHI_TEST_USE_PG": "1"})
+    app = engine = None
     try:
         assert sdb.backend == "postgresql" and sdb.app_url != sdb.owner_url
         app = kit_db.build_app(sdb, tmp_path / "instance")
@@ -122,10 +135,12 @@ def test_postgres_scratch_database_runs_the_tree_under_rls(tmp_path) -> None:
         engine = create_engine(sdb.app_url)
         with engine.connect() as conn:  # no tenant set: RLS shows the app role nothing
             assert conn.execute(text("SELECT count(*) FROM orgs")).scalar() == 0
-        engine.dispose()
         sdb.empty()
-        kit_db.dispose_app(app)
     finally:
+        if engine is not None:
+            engine.dispose()
+        if app is not None:
+            kit_db.dispose_app(app)
         sdb.close()
     admin = create_engine(kit_db.pg_url({}))
     with admin.connect() as conn:
