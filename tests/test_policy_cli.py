@@ -40,3 +40,14 @@ def test_show_lists_clauses_in_chinese() -> None:
     hooks.load()
     res = CliRunner().invoke(policy_cli, ["show", "genhe"])
     assert res.exit_code == 0 and "GH-03" in res.output and "坚强堡垒" in res.output
+
+
+def test_block_list_honoured_outside_the_app(monkeypatch) -> None:
+    monkeypatch.setenv("SHUZHI_BLOCK_PLUGINS", "genhe")
+    hooks.pm = None  # as in a fresh CLI process
+    try:
+        res = CliRunner().invoke(policy_cli, ["list"])
+        assert res.exit_code == 0 and "genhe" not in res.output and "tongjia" in res.output
+    finally:
+        monkeypatch.delenv("SHUZHI_BLOCK_PLUGINS")
+        hooks.load()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
+import os
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -59,7 +60,11 @@ class Hooks:
 
     @property
     def manager(self) -> pluggy.PluginManager:
-        return self.pm if self.pm is not None else self.load()
+        if self.pm is None:
+            # Outside an app (CLI commands, scripts) honour the block list too.
+            blocked = {p.strip() for p in os.environ.get("SHUZHI_BLOCK_PLUGINS", "").split(",") if p.strip()}
+            return self.load(blocked)
+        return self.pm
 
     def policies(self) -> list[Policy]:
         found: list[Policy] = []
