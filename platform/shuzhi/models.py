@@ -1,6 +1,7 @@
 """Import every domain's models so ``Base.metadata`` is complete (Alembic, tests)."""
 
 from shuzhi.audit.models import AuditEvent, AuditHead
+from shuzhi.auth.models import SsoProvider, UserIdentity
 from shuzhi.db import Base
 from shuzhi.orgs.models import Org, Person, Post, ReportingRelation
 from shuzhi.policy.models import PolicyPin
@@ -17,9 +18,11 @@ __all__ = [
     "PolicyPin",
     "Post",
     "ReportingRelation",
+    "SsoProvider",
     "Tenant",
     "TenantOwned",
     "User",
+    "UserIdentity",
 ]
 
 
