@@ -2,6 +2,7 @@
 
 from shuzhi.audit.models import AuditEvent, AuditHead
 from shuzhi.auth.models import SsoProvider, UserIdentity
+from shuzhi.auth.token_models import ApiToken
 from shuzhi.db import Base
 from shuzhi.orgs.models import Org, Person, Post, ReportingRelation
 from shuzhi.policy.models import PolicyPin
@@ -9,6 +10,7 @@ from shuzhi.tenancy.models import Membership, Tenant, User
 from shuzhi.tenancy.scope import TenantOwned
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "AuditHead",
     "Base",
