@@ -2,15 +2,15 @@
 
 Chinese is the source language (msgids are Chinese, zh is the default locale);
 the English catalog must cover every msgid, and the compiled .mo must match
-the .po. Update with:
+the .po. Update with (extract, update the en catalog, compile):
 
-    pybabel extract -F babel.cfg -k _l -k lazy_gettext -o /tmp/messages.pot .
-    pybabel update -i /tmp/messages.pot -d platform/shuzhi/translations -l en
-    pybabel compile -d platform/shuzhi/translations
+    python scripts/i18n.py            # then translate what it lists, and run it again
+    python scripts/i18n.py --check    # what still lacks English
 """
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 from pathlib import Path
 
@@ -18,10 +18,14 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from tests.browser.seed import seed_county
+from tests.conftest import login
+
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "platform" / "shuzhi" / "translations" / "en" / "LC_MESSAGES"
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
+CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def _extracted() -> set[str]:
@@ -46,3 +50,32 @@ def test_compiled_catalog_matches_po() -> None:
         po = {m.id: m.string for m in read_po(f) if m.id and m.string and not m.fuzzy}
     mo = {m.id: m.string for m in read_mo(BytesIO((CATALOG / "messages.mo").read_bytes())) if m.id}
     assert po == mo, "run: pybabel compile -d platform/shuzhi/translations"
+
+
+def _nav_labels(html: str) -> list[str]:
+    menu = re.search(r'<ul class="navbar-nav[^"]*"[^>]*>(.*?)</ul>', html, re.S)
+    assert menu, "no main menu on the page"
+    return [
+        re.sub(r"\s+", " ", label).strip() for label in re.findall(r"<a [^>]*>(.*?)</a>", menu.group(1), re.S)
+    ]
+
+
+def test_portal_renders_in_english_when_chosen(app, client) -> None:
+    # issue 3 item 10: en switch — with session["locale"] = "en" the shell and its
+    # navigation come out of the English catalog; without it they stay Chinese.
+    county = seed_county(app, "jx")
+    login(client, county.users["admin"])
+    zh = client.get("/t/jx/orgs").get_data(as_text=True)
+    assert {"组织树", "述职关系", "数据导入"} <= set(_nav_labels(zh))
+
+    with client.session_transaction() as sess:
+        sess["locale"] = "en"
+    r = client.get("/t/jx/orgs")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    labels = _nav_labels(html)
+    assert '<html lang="en">' in html
+    assert {"Org tree", "Reporting relations", "Data import"} <= set(labels)
+    assert not [label for label in labels if CJK.search(label)], labels
+    assert "Sign out" in html and "退出登录" not in html
+    assert "Work Report Review Platform" in html
