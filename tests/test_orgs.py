@@ -243,7 +243,8 @@ def test_secretary_cannot_write(client, make_tenant) -> None:
     base = f"/api/v1/tenants/{t['slug']}"
     assert client.get(f"{base}/orgs").status_code == 200
     r = client.post(f"{base}/orgs", json={"code": "x", "name": "x", "kind": "branch"})
-    assert r.status_code == 403 and r.get_json()["message"] == "您没有权限执行此操作。"
+    # issue 4: the 403 names the missing permission
+    assert r.status_code == 403 and r.get_json()["message"] == "您没有“编辑组织、人员、任职与述职关系”的权限。"
 
 
 def test_nothing_half_written_on_error(admin_client, tenant_a, app) -> None:

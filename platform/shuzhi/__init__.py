@@ -28,7 +28,9 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     hooks.load(cfg.blocked_plugins)
 
     from shuzhi import health
+    from shuzhi.audit.api import register_api as register_audit_api
     from shuzhi.auth import load_request_context
+    from shuzhi.auth.token_api import register_api as register_token_api
     from shuzhi.orgs.api import register_api as register_orgs_api
     from shuzhi.tenancy.api import register_api as register_tenancy_api
     from shuzhi.web import init_web
@@ -37,5 +39,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(health.bp)
     register_tenancy_api(extensions.api)
     register_orgs_api(extensions.api)
+    register_audit_api(extensions.api)
+    register_token_api(extensions.api)
     init_web(app)
     return app

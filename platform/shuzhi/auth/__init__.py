@@ -38,6 +38,10 @@ def load_request_context() -> None:
     g.roles = frozenset()
     if request.endpoint and request.endpoint.endswith("static"):
         return  # static files need no user and no database round trip
+    from shuzhi.auth.tokens import load_bearer  # here: tokens imports this module
+
+    if load_bearer():
+        return  # an API token (Authorization: Bearer szt_…) acts alone: no session, no user
     user_id = session.get("user_id")
     if user_id is not None:
         with scoped(db.session, user_id=user_id, platform=True):
@@ -122,18 +126,11 @@ def has_role(*roles: Role) -> bool:
 def require_role(*roles: Role) -> Callable[[F], F]:
     """Decorator: the current user needs one of ``roles`` in the URL's tenant."""
 
-    def decorator(fn: F) -> F:
-        @wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if g.get("user") is None:
-                raise Unauthenticated("请先登录。")
-            if not has_role(*roles):
-                raise Forbidden()
-            return fn(*args, **kwargs)
+    # The permission check of shuzhi.auth.permissions: "one of these roles"
+    # means the permissions all of them share (a tenant admin passes a reviewer's check).
+    from shuzhi.auth.permissions import permissions_of_roles, require
 
-        return cast(F, wrapper)
-
-    return decorator
+    return require(*permissions_of_roles(roles))
 
 
 def require_platform_admin(fn: F) -> F:

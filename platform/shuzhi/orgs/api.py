@@ -10,7 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from shuzhi.api import Api
-from shuzhi.auth import EDITORS, READERS, require_role
+from shuzhi.auth.permissions import Perm, require
 from shuzhi.db import db
 from shuzhi.orgs import imports, service
 from shuzhi.orgs.models import Org
@@ -56,13 +56,13 @@ def _tree(nodes: list[service.TreeNode]) -> list[dict[str, Any]]:
 
 @blp.route("/orgs")
 class Orgs(MethodView):
-    @require_role(*READERS)
+    @require(Perm.ORGS_READ)
     @blp.response(200, OrgSchema(many=True))
     def get(self, tenant: str) -> list[Org]:
         """All orgs of the tenant, in tree order."""
         return list(db.session.scalars(db.select(Org).order_by(Org.path)))
 
-    @require_role(*EDITORS)
+    @require(Perm.ORGS_WRITE)
     @blp.arguments(OrgSchema)
     @blp.response(201, OrgSchema)
     def post(self, data: dict[str, Any], tenant: str) -> Org:
@@ -74,7 +74,7 @@ class Orgs(MethodView):
 
 @blp.route("/orgs/tree")
 class OrgTree(MethodView):
-    @require_role(*READERS)
+    @require(Perm.ORGS_READ)
     @blp.response(200, OrgTreeSchema(many=True))
     def get(self, tenant: str) -> list[dict[str, Any]]:
         """The whole tree, nested."""
@@ -83,12 +83,12 @@ class OrgTree(MethodView):
 
 @blp.route("/orgs/<int:org_id>")
 class OrgItem(MethodView):
-    @require_role(*READERS)
+    @require(Perm.ORGS_READ)
     @blp.response(200, OrgSchema)
     def get(self, tenant: str, org_id: int) -> Org:
         return service.get_org(db.session, org_id)
 
-    @require_role(*EDITORS)
+    @require(Perm.ORGS_WRITE)
     @blp.arguments(OrgUpdateSchema)
     @blp.response(200, OrgSchema)
     def patch(self, data: dict[str, Any], tenant: str, org_id: int) -> Org:
@@ -96,7 +96,7 @@ class OrgItem(MethodView):
         db.session.commit()
         return org
 
-    @require_role(*EDITORS)
+    @require(Perm.ORGS_WRITE)
     @blp.response(204)
     def delete(self, tenant: str, org_id: int) -> None:
         service.delete_org(db.session, service.get_org(db.session, org_id))
@@ -105,7 +105,7 @@ class OrgItem(MethodView):
 
 @blp.route("/orgs/<int:org_id>/subtree")
 class OrgSubtree(MethodView):
-    @require_role(*READERS)
+    @require(Perm.ORGS_READ)
     @blp.arguments(SubtreeQuerySchema, location="query")
     @blp.response(200, OrgTreeSchema(many=True))
     def get(self, args: dict[str, Any], tenant: str, org_id: int) -> list[dict[str, Any]]:
@@ -116,7 +116,7 @@ class OrgSubtree(MethodView):
 
 @blp.route("/orgs/<int:org_id>/ancestors")
 class OrgAncestors(MethodView):
-    @require_role(*READERS)
+    @require(Perm.ORGS_READ)
     @blp.response(200, OrgBriefSchema(many=True))
     def get(self, tenant: str, org_id: int) -> list[Org]:
         """From the root down to the org's parent."""
@@ -125,7 +125,7 @@ class OrgAncestors(MethodView):
 
 @blp.route("/orgs/<int:org_id>/move")
 class OrgMove(MethodView):
-    @require_role(*EDITORS)
+    @require(Perm.ORGS_WRITE)
     @blp.arguments(OrgMoveSchema)
     @blp.response(200, OrgSchema)
     def post(self, data: dict[str, Any], tenant: str, org_id: int) -> Org:
@@ -137,7 +137,7 @@ class OrgMove(MethodView):
 
 @blp.route("/orgs/<int:org_id>/reporters")
 class OrgReporters(MethodView):
-    @require_role(*READERS)
+    @require(Perm.ORGS_READ)
     @blp.arguments(OnDateQuerySchema, location="query")
     @blp.response(200, ReporterLevelsSchema)
     def get(self, args: dict[str, Any], tenant: str, org_id: int) -> dict[str, Any]:
@@ -148,7 +148,7 @@ class OrgReporters(MethodView):
 
 @blp.route("/orgs/<int:org_id>/chain")
 class OrgChain(MethodView):
-    @require_role(*READERS)
+    @require(Perm.ORGS_READ)
     @blp.arguments(OnDateQuerySchema, location="query")
     @blp.response(200, OrgBriefSchema(many=True))
     def get(self, args: dict[str, Any], tenant: str, org_id: int) -> list[Org]:
@@ -159,14 +159,14 @@ class OrgChain(MethodView):
 
 @blp.route("/people")
 class People(MethodView):
-    @require_role(*READERS)
+    @require(Perm.ORGS_READ)
     @blp.response(200, PersonSchema(many=True))
     def get(self, tenant: str) -> list[Any]:
         from shuzhi.orgs.models import Person
 
         return list(db.session.scalars(db.select(Person).order_by(Person.code)))
 
-    @require_role(*EDITORS)
+    @require(Perm.ORGS_WRITE)
     @blp.arguments(PersonSchema)
     @blp.response(201, PersonSchema)
     def post(self, data: dict[str, Any], tenant: str) -> Any:
@@ -178,7 +178,7 @@ class People(MethodView):
 
 @blp.route("/people/<int:person_id>")
 class PersonItem(MethodView):
-    @require_role(*READERS)
+    @require(Perm.ORGS_READ)
     @blp.response(200, PersonSchema)
     def get(self, tenant: str, person_id: int) -> Any:
         return service.get_person(db.session, person_id)
@@ -186,13 +186,13 @@ class PersonItem(MethodView):
 
 @blp.route("/posts")
 class Posts(MethodView):
-    @require_role(*READERS)
+    @require(Perm.ORGS_READ)
     @blp.arguments(PostQuerySchema, location="query")
     @blp.response(200, PostSchema(many=True))
     def get(self, args: dict[str, Any], tenant: str) -> list[Any]:
         return service.posts_of(db.session, **args)
 
-    @require_role(*EDITORS)
+    @require(Perm.ORGS_WRITE)
     @blp.arguments(PostSchema)
     @blp.response(201, PostSchema)
     def post(self, data: dict[str, Any], tenant: str) -> Any:
@@ -204,7 +204,7 @@ class Posts(MethodView):
 
 @blp.route("/posts/<int:post_id>/tenure")
 class PostTenure(MethodView):
-    @require_role(*READERS)
+    @require(Perm.ORGS_READ)
     @blp.arguments(TenureQuerySchema, location="query")
     @blp.response(200, TenureSchema)
     def get(self, args: dict[str, Any], tenant: str, post_id: int) -> dict[str, int]:
@@ -215,14 +215,14 @@ class PostTenure(MethodView):
 
 @blp.route("/relations")
 class Relations(MethodView):
-    @require_role(*READERS)
+    @require(Perm.ORGS_READ)
     @blp.arguments(OnDateQuerySchema, location="query")
     @blp.response(200, RelationSchema(many=True))
     def get(self, args: dict[str, Any], tenant: str) -> list[Any]:
         """Reporting relations (JX-02), optionally only those valid on a day."""
         return service.relations(db.session, args["on"])
 
-    @require_role(*EDITORS)
+    @require(Perm.ORGS_WRITE)
     @blp.arguments(RelationSchema)
     @blp.response(201, RelationSchema)
     def post(self, data: dict[str, Any], tenant: str) -> Any:
@@ -234,7 +234,7 @@ class Relations(MethodView):
 
 @blp.route("/import")
 class Import(MethodView):
-    @require_role(*EDITORS)
+    @require(Perm.IMPORT_RUN)
     @blp.response(200, ImportResultSchema)
     @blp.doc(
         requestBody={
@@ -258,7 +258,7 @@ class Import(MethodView):
 
 @blp.route("/import/template")
 class ImportTemplate(MethodView):
-    @require_role(*READERS)
+    @require(Perm.ORGS_READ)
     @blp.response(200, content_type=imports.XLSX_MIME)
     def get(self, tenant: str) -> Any:
         """The xlsx template for imports, with one example row per sheet."""

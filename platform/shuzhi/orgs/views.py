@@ -18,7 +18,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from shuzhi.auth import READERS, require_role
+from shuzhi.auth import READERS
+from shuzhi.auth.permissions import Perm, require
 from shuzhi.db import db
 from shuzhi.errors import ShuzhiError
 from shuzhi.orgs import imports, service
@@ -87,7 +88,7 @@ def _search(q: str) -> tuple[list[tuple[Org, list[Org]]], bool]:
 
 
 @bp.get("/orgs")
-@require_role(*READERS)
+@require(Perm.ORGS_READ)
 def tree(tenant: str) -> str:
     q = request.args.get("q", "").strip()[:100]
     today = date.today()
@@ -104,7 +105,7 @@ def tree(tenant: str) -> str:
 
 
 @bp.get("/orgs/<int:org_id>")
-@require_role(*READERS)
+@require(Perm.ORGS_READ)
 def org(tenant: str, org_id: int) -> str:
     """The tree opened down to one org, with its detail panel."""
     today = date.today()
@@ -122,14 +123,14 @@ def org(tenant: str, org_id: int) -> str:
 
 
 @bp.get("/orgs/<int:org_id>/panel")
-@require_role(*READERS)
+@require(Perm.ORGS_READ)
 def org_panel(tenant: str, org_id: int) -> str:
     today = date.today()
     return render_template("orgs/_detail.html", d=_detail(service.get_org(db.session, org_id), today))
 
 
 @bp.get("/orgs/<int:org_id>/children")
-@require_role(*READERS)
+@require(Perm.ORGS_READ)
 def org_children(tenant: str, org_id: int) -> str:
     """The children of one node, as list items (htmx loads them when a node opens)."""
     parent = service.get_org(db.session, org_id)
@@ -230,7 +231,7 @@ def _receiver_arg() -> Org | None:
 
 
 @bp.get("/relations")
-@require_role(*READERS)
+@require(Perm.ORGS_READ)
 def relations(tenant: str) -> Any:
     on, error = _parse_day(request.args.get("on"))
     receiver_of = service.relation_pairs(db.session, on)
@@ -262,7 +263,7 @@ def relations(tenant: str) -> Any:
 
 
 @bp.get("/relations/<int:org_id>/reporters")
-@require_role(*READERS)
+@require(Perm.ORGS_READ)
 def relation_reporters(tenant: str, org_id: int) -> Any:
     """The orgs reporting directly to one org (htmx fills a folded group with them)."""
     on, error = _parse_day(request.args.get("on"))
@@ -317,7 +318,7 @@ def _counts(result: Any) -> dict[str, int]:
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@require_role(Role.TENANT_ADMIN)
+@require(Perm.IMPORT_RUN)
 def import_page(tenant: str) -> Any:
     if request.method == "GET":
         return render_template(
@@ -359,7 +360,7 @@ def _import_failed(
 
 
 @bp.get("/import/template")
-@require_role(Role.TENANT_ADMIN)
+@require(Perm.IMPORT_RUN)
 def import_template(tenant: str) -> Response:
     return send_file(
         imports.template_workbook(),

@@ -10,14 +10,8 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from shuzhi.api import Api
-from shuzhi.auth import (
-    EDITORS,
-    READERS,
-    Unauthenticated,
-    memberships_of,
-    require_platform_admin,
-    require_role,
-)
+from shuzhi.auth import Unauthenticated, memberships_of, require_platform_admin
+from shuzhi.auth.permissions import Perm, require
 from shuzhi.db import db
 from shuzhi.tenancy import service
 from shuzhi.tenancy.models import Tenant
@@ -53,12 +47,12 @@ class Tenants(MethodView):
 
 @blp.route("/<tenant>")
 class TenantItem(MethodView):
-    @require_role(*READERS)
+    @require(Perm.TENANT_READ)
     @blp.response(200, TenantSchema)
     def get(self, tenant: str) -> Tenant:
         return g.tenant
 
-    @require_role(*EDITORS)
+    @require(Perm.TENANT_MANAGE)
     @blp.arguments(TenantUpdateSchema)
     @blp.response(200, TenantSchema)
     def patch(self, data: dict[str, Any], tenant: str) -> Tenant:

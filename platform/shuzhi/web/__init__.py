@@ -43,12 +43,18 @@ def _shell_context() -> dict[str, Any]:
 
 
 def init_web(app: Flask) -> None:
+    from shuzhi.audit.views import bp as audit_bp
+    from shuzhi.auth.permissions import template_can
+    from shuzhi.auth.token_views import bp as tokens_bp
     from shuzhi.orgs.views import bp as orgs_bp
     from shuzhi.policy.views import bp as policy_bp
 
     app.register_blueprint(bp)
     app.register_blueprint(orgs_bp)
     app.register_blueprint(policy_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(tokens_bp)
+    app.add_template_global(template_can, "can")
     app.url_defaults(_fill_tenant)
     app.context_processor(_shell_context)
     app.add_template_filter(role_label, "role_label")
