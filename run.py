@@ -55,7 +55,7 @@ def ensure_env() -> None:
     say("installing Shuzhi and its plugins (editable) into .venv/ ...")
     pip = [str(PY), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    args = ["-e", f"{ROOT}[test]"]
+    args = ["-e", f"{ROOT}[test,demo]"]
     for p in plugin_dirs():
         args += ["-e", str(p)]
     subprocess.run([*pip, *args], check=True)

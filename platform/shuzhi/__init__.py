@@ -29,7 +29,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
 
     from shuzhi import health
     from shuzhi.audit.api import register_api as register_audit_api
-    from shuzhi.auth import load_request_context
+    from shuzhi.auth import load_request_context, oidc
     from shuzhi.auth.token_api import register_api as register_token_api
     from shuzhi.orgs.api import register_api as register_orgs_api
     from shuzhi.tenancy.api import register_api as register_tenancy_api
@@ -42,4 +42,5 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     register_audit_api(extensions.api)
     register_token_api(extensions.api)
     init_web(app)
+    oidc.init_app(app)  # single sign-on: /auth/sso/<provider>/…
     return app

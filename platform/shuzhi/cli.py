@@ -96,3 +96,8 @@ main.add_command(check_cmd)
 from shuzhi.scaffold.cli import new_plugin  # noqa: E402
 
 main.add_command(new_plugin)
+
+# --- sso: identity providers and linked subjects (platform/shuzhi/auth/oidc_cli.py)
+from shuzhi.auth.oidc_cli import sso  # noqa: E402
+
+main.add_command(sso)

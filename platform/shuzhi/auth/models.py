@@ -35,7 +35,7 @@ class SsoProvider(IdMixin, TimestampMixin, Base):
     #: Discovery document; empty = ``<issuer>/.well-known/openid-configuration``.
     metadata_url: Mapped[str] = mapped_column(String(500), default="")
     client_id: Mapped[str] = mapped_column(String(255))
-    #: Environment variable holding the client secret; empty = public client (PKCE only).
+    #: Environment variable holding the client secret (``SHUZHI_OIDC_<NAME>_SECRET``).
     secret_env: Mapped[str] = mapped_column(String(100), default="")
     scopes: Mapped[str] = mapped_column(String(500), default="openid profile email")
     name_claim: Mapped[str] = mapped_column(String(100), default="name")

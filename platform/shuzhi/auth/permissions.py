@@ -19,7 +19,8 @@ listings.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, Protocol, TypeVar, cast
@@ -31,9 +32,9 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 
 from shuzhi.auth import Unauthenticated
 from shuzhi.db import db
-from shuzhi.errors import Forbidden
+from shuzhi.errors import Forbidden, NotFound
 from shuzhi.tenancy.models import Membership, Role, Tenant, User
-from shuzhi.tenancy.scope import scoped
+from shuzhi.tenancy.scope import TENANT_KEY, current_scope, scoped
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -224,18 +225,28 @@ class Grants:
         return [self._paths[i] for i in sorted(ids) if i in self._paths]
 
 
+@contextmanager
+def _in_tenant(tenant_id: int, user_id: int | None = None) -> Iterator[None]:
+    """Read in ``tenant_id``'s scope; no round trip when the session is already there."""
+    if current_scope(db.session)[TENANT_KEY] == tenant_id:
+        yield
+        return
+    with scoped(db.session, tenant_id=tenant_id, user_id=user_id):
+        yield
+
+
 def _paths_of(tenant_id: int, org_ids: set[int]) -> dict[int, str]:
     from shuzhi.orgs.models import Org
 
     if not org_ids:
         return {}
-    with scoped(db.session, tenant_id=tenant_id):
+    with _in_tenant(tenant_id):
         rows = db.session.execute(select(Org.id, Org.path).where(Org.id.in_(org_ids))).all()
     return {i: p for i, p in rows}
 
 
 def _memberships(user: User, tenant_id: int) -> list[tuple[Role, list[int]]]:
-    with scoped(db.session, tenant_id=tenant_id, user_id=user.id):
+    with _in_tenant(tenant_id, user.id):
         rows = db.session.execute(
             select(Membership.role, Membership.org_ids).where(Membership.user_id == user.id)
         ).all()
@@ -283,16 +294,17 @@ def _org_path(org: Any, tenant_id: int) -> tuple[int, str] | None:
 
     if isinstance(org, Org):
         return (org.id, org.path) if org.tenant_id == tenant_id else None
-    with scoped(db.session, tenant_id=tenant_id):
+    with _in_tenant(tenant_id):
         path = db.session.scalar(select(Org.path).where(Org.id == int(org)))
     return (int(org), path) if path is not None else None
 
 
 def _on_org(grants: Grants, perm: Perm, org: Any) -> bool:
+    if perm in grants.tenant_wide:
+        # An org id is looked up (one query) so that another tenant's id is refused here too.
+        return _org_path(org, grants.tenant_id) is not None
     from shuzhi.orgs.models import Org
 
-    if perm in grants.tenant_wide:
-        return not (isinstance(org, Org) and org.tenant_id != grants.tenant_id)
     own, sub = grants.own.get(perm), grants.subtree.get(perm)
     if not own and not sub:
         return False
@@ -395,6 +407,8 @@ def ensure(permission: Perm | str, org: Any = None) -> None:
     tenant = g.get("tenant")
     if can(principal, perm, tenant, org):
         return
+    if org is not None and tenant is not None and _org_path(org, tenant.id) is None:
+        raise NotFound(_("找不到该组织。"))  # another tenant's org: as if it did not exist
     if org is not None and can(principal, perm, tenant):
         raise Forbidden(_("该组织不在您负责的范围内，不能执行“%(perm)s”。", perm=perm_label(perm)))
     raise Forbidden(_missing_message(principal, perm))
@@ -423,12 +437,14 @@ def require(*permissions: Perm | str, org_arg: str | None = None) -> Callable[[F
 
 
 def permissions_of_roles(roles: Iterable[Role | str]) -> tuple[Perm, ...]:
-    """The permissions every one of ``roles`` holds: what "one of these roles" guarantees.
+    """The permissions every one of ``roles`` holds tenant-wide: what "one of these roles" guarantees.
 
     ``require_role(*READERS)`` becomes "what every member may do",
     ``require_role(TENANT_ADMIN)`` "what a tenant admin may do".
     """
-    sets = [set(ROLE_PERMISSIONS[str(r)]) for r in roles]
+    # Tenant-wide only: a permission some role holds on a few orgs is not one
+    # "any of these roles" guarantees everywhere.
+    sets = [{p for p, scope in ROLE_PERMISSIONS[str(r)].items() if scope is Scope.TENANT} for r in roles]
     common = set.intersection(*sets) if sets else set()
     return tuple(p for p in Perm if p in common)
 
