@@ -32,10 +32,12 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from shuzhi.auth import load_request_context, oidc
     from shuzhi.auth.token_api import register_api as register_token_api
     from shuzhi.orgs.api import register_api as register_orgs_api
+    from shuzhi.security import init_security
     from shuzhi.tenancy.api import register_api as register_tenancy_api
     from shuzhi.web import init_web
 
     app.before_request(load_request_context)
+    init_security(app)  # after load_request_context: CSRF needs to know a bearer-token request
     app.register_blueprint(health.bp)
     register_tenancy_api(extensions.api)
     register_orgs_api(extensions.api)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -30,6 +31,7 @@ MAX_EXPORT_ROWS = 100_000
 TEXT_MAX = 100
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _CELL_MAX = 32_767  # Excel's limit for one cell
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 TARGET_LABELS: dict[str, Any] = {
     "orgs": _l("组织"),
@@ -162,7 +164,8 @@ class Filters:
 
 
 def _text(args: Mapping[str, Any], key: str) -> str:
-    return str(args.get(key) or "").strip()[:TEXT_MAX]
+    # Control characters match nothing in the trail, and PostgreSQL refuses NUL outright.
+    return _CONTROL.sub("", str(args.get(key) or "")).strip()[:TEXT_MAX]
 
 
 def _day(args: Mapping[str, Any], key: str, label: str, errors: dict[str, str]) -> date | None:

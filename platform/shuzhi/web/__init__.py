@@ -43,6 +43,8 @@ def _shell_context() -> dict[str, Any]:
 
 
 def init_web(app: Flask) -> None:
+    from shuzhi.accounts.views import bp as accounts_bp
+    from shuzhi.accounts.views import members_bp
     from shuzhi.audit.views import bp as audit_bp
     from shuzhi.auth.permissions import template_can
     from shuzhi.auth.token_views import bp as tokens_bp
@@ -51,6 +53,8 @@ def init_web(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(orgs_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(members_bp)
     app.register_blueprint(policy_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(tokens_bp)
