@@ -169,7 +169,9 @@ def build_app(sdb: ScratchDB, instance: Path, **extra: Any):
         DATABASE_URL=sdb.app_url,
         ADMIN_DATABASE_URL=sdb.owner_url,
         SECRET_KEY="test-secret",
-        extra={"TESTING": True, **extra},
+        # CSRF is proven by tests/accounts (switched on there) and by the browser
+        # tests (on, real forms); elsewhere test clients post without tokens.
+        extra={"TESTING": True, "WTF_CSRF_ENABLED": False, **extra},
     )
     return create_app(cfg)
 
@@ -225,8 +227,10 @@ def make_tenant(app):
 
 
 def login(client: Any, user_id: int) -> None:
-    with client.session_transaction() as sess:
-        sess["user_id"] = user_id
+    """Sign ``client`` in through a real server-side session (shuzhi.testing.web.login)."""
+    from shuzhi.testing.web import login as start_session
+
+    start_session(client, user_id)
 
 
 @pytest.fixture

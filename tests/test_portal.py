@@ -378,17 +378,17 @@ def test_import_too_large_is_413_page(app, client, county) -> None:
 
 
 def test_login_outside_demo_lists_nobody(app, client, county) -> None:
-    # issue 3 item 10: outside demo mode /login says sign-in is not configured, no user list
+    # issue 3 item 10, issue 4: outside demo mode /login has the password form and no user list
     with demo_mode(app, False):
         r = client.get("/login")
         assert r.status_code == 200
         html = text(r)
-        assert "尚未配置登录方式" in html
+        assert 'name="username"' in html and 'name="password"' in html
         assert "组织部王干事" not in html and 'name="user_id"' not in html
         r = client.post("/login", data={"user_id": county.users["admin"]})
-        assert r.status_code == 403
+        assert r.status_code == 403 and "演示登录只在演示模式下可用" in text(r)
         with client.session_transaction() as sess:
-            assert "user_id" not in sess
+            assert "user_id" not in sess and "sid" not in sess
 
 
 def test_demo_login_lists_users_by_tenant_with_roles(app, client, county) -> None:

@@ -38,6 +38,31 @@ class Config:
     #: Largest upload the app accepts at all (bytes); imports check their own limits too.
     MAX_UPLOAD_BYTES: int = 10 * 1024 * 1024
     DEFAULT_LOCALE: str = "zh"
+    # --- accounts, sessions, mail (docs/operator-guide.md, "Accounts") ---
+    #: ``smtp://user:pass@host:587`` (STARTTLS when offered) or ``smtps://…:465``;
+    #: empty: mail goes to the outbox table (and instance/outbox/ in the demo).
+    SMTP_URL: str = ""
+    MAIL_FROM: str = "述职评议考核平台 <noreply@localhost>"
+    #: Address the links in mails start with (``https://shuzhi.example.cn``);
+    #: empty: the address of the request that sends the mail.
+    BASE_URL: str = ""
+    #: Session cookie's Secure flag: empty = on unless demo or testing; 1 = on; 0 = off.
+    COOKIE_SECURE: str = ""
+    #: A session ends after this many minutes without a request…
+    SESSION_IDLE_MINUTES: int = 120
+    #: …and this many hours after sign-in, whatever happens.
+    SESSION_MAX_HOURS: int = 12
+    #: Wrong passwords (or codes) in a row before an account is locked.
+    LOGIN_MAX_FAILURES: int = 5
+    #: First lock's length; each further failure doubles it, up to the maximum.
+    LOGIN_LOCK_MINUTES: int = 1
+    LOGIN_LOCK_MAX_MINUTES: int = 60
+    #: Sign-in attempts per client address (Flask-Limiter syntax; Redis when REDIS_URL is set).
+    LOGIN_RATE_LIMIT: str = "30 per 5 minutes"
+    #: Password-reset requests per client address and per e-mail address.
+    MAIL_RATE_LIMIT: str = "5 per hour"
+    INVITATION_DAYS: int = 7
+    RESET_MINUTES: int = 60
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

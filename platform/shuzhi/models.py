@@ -1,5 +1,15 @@
 """Import every domain's models so ``Base.metadata`` is complete (Alembic, tests)."""
 
+from shuzhi.accounts.models import (
+    Invitation,
+    LocalCredential,
+    MemberSuspension,
+    OutboxMessage,
+    PasswordReset,
+    RecoveryCode,
+    TotpDevice,
+    UserSession,
+)
 from shuzhi.audit.models import AuditEvent, AuditHead
 from shuzhi.auth.models import SsoProvider, UserIdentity
 from shuzhi.auth.token_models import ApiToken
@@ -14,17 +24,25 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "Base",
+    "Invitation",
+    "LocalCredential",
+    "MemberSuspension",
     "Membership",
     "Org",
+    "OutboxMessage",
+    "PasswordReset",
     "Person",
     "PolicyPin",
     "Post",
+    "RecoveryCode",
     "ReportingRelation",
     "SsoProvider",
     "Tenant",
     "TenantOwned",
+    "TotpDevice",
     "User",
     "UserIdentity",
+    "UserSession",
 ]
 
 

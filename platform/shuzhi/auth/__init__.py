@@ -15,6 +15,7 @@ from flask import g, request, session
 from sqlalchemy import select
 from werkzeug.local import LocalProxy
 
+from shuzhi.accounts import sessions as server_sessions
 from shuzhi.audit.service import Actor, set_actor
 from shuzhi.db import db
 from shuzhi.errors import Forbidden, NotFound, ShuzhiError
@@ -42,6 +43,7 @@ def load_request_context() -> None:
 
     if load_bearer():
         return  # an API token (Authorization: Bearer szt_…) acts alone: no session, no user
+    server_sessions.resume()  # the cookie's session id → user_id; revoked/expired → signed out
     user_id = session.get("user_id")
     if user_id is not None:
         with scoped(db.session, user_id=user_id, platform=True):
@@ -58,20 +60,30 @@ def load_request_context() -> None:
 def login_user(user: User, *, method: str) -> None:
     """Start a signed-in session for ``user`` (``method``: demo, password, oidc:<provider>).
 
-    The one place sessions begin, whatever the sign-in path; the accounts
-    room makes sessions server-side and revocable behind this function.
+    The one place sessions begin, whatever the sign-in path: a new server-side
+    session with a new random id (the cookie's previous one is ended, so a
+    planted id never becomes signed in), and the sign-in in the audit trail.
+    Commits, so the session exists before the redirect that follows.
     """
+    from shuzhi.accounts.events import client_ip, record_for_user
+
     locale = session.get("locale")
-    session.clear()  # a fresh session for the new identity (no fixation)
+    raw = server_sessions.begin(user.id, method)
+    session.clear()  # nothing of the anonymous visit carries over
     if locale:
         session["locale"] = locale
-    session["user_id"] = user.id
-    session["auth_method"] = method
+    server_sessions.attach(raw, user.id, method)
     g.user = user
+    record_for_user(
+        user.id, "auth.sign_in", actor=Actor(user.id, user.username, client_ip()), summary=method
+    )
+    db.session.commit()
 
 
 def logout_user() -> None:
-    """End the signed-in session (the accounts room also revokes it server-side)."""
+    """End the signed-in session: revoked server-side, so the old cookie is worthless."""
+    server_sessions.end_current("signed_out")
+    db.session.commit()
     locale = session.get("locale")
     session.clear()
     if locale:

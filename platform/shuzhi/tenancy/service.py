@@ -99,3 +99,14 @@ def grant(
             m.org_ids = org_ids or []
         session.flush()
     return m
+
+
+def revoke(session: Session, tenant: Tenant, user: User, role: Role) -> bool:
+    """Take ``role`` in ``tenant`` away from ``user``; False when they did not have it."""
+    with scoped(session, tenant_id=tenant.id, user_id=user.id):
+        m = session.scalar(select(Membership).where(Membership.user_id == user.id, Membership.role == role))
+        if m is None:
+            return False
+        session.delete(m)
+        session.flush()
+    return True

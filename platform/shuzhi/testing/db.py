@@ -163,7 +163,8 @@ def build_app(sdb: ScratchDatabase, instance: Path, **extra: Any) -> Flask:
         ADMIN_DATABASE_URL=sdb.owner_url,
         SECRET_KEY="shuzhi-plugin-test",
         BLOCK_PLUGINS=os.environ.get("SHUZHI_BLOCK_PLUGINS", ""),
-        extra={"TESTING": True, **extra},
+        # CSRF off unless a test asks (extra WTF_CSRF_ENABLED=True): clients post without tokens.
+        extra={"TESTING": True, "WTF_CSRF_ENABLED": False, **extra},
     )
     app = create_app(cfg)
     from shuzhi.testing.policies import ensure_plugins

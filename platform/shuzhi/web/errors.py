@@ -19,6 +19,9 @@ def safe_next(target: str | None) -> str | None:
         return None
     if "\\" in target:
         return None
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in target):
+        # Browsers drop tabs and newlines from URLs: "/\t/evil.example" would become "//evil.example".
+        return None
     return target
 
 

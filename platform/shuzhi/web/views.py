@@ -1,4 +1,4 @@
-"""Pages of the shell itself: landing, sign-in (demo for now), language, tenants."""
+"""Pages of the shell itself: landing, sign-in and sign-out, language, tenants."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from shuzhi.accounts import service as accounts
+from shuzhi.accounts.forms import LoginForm
+from shuzhi.accounts.signin import begin_second_factor, needs_second_factor
 from shuzhi.auth import login_user, logout_user, memberships_of, require_platform_admin
 from shuzhi.db import db
 from shuzhi.extensions import LOCALES
+from shuzhi.security import rate_limit
 from shuzhi.tenancy.models import Role, Tenant, User
 from shuzhi.web import directory, nav
 from shuzhi.web.errors import back_link, safe_next
@@ -64,22 +68,71 @@ def _demo() -> bool:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
+    """Sign in: SSO buttons, the local user name/password form, and in demo mode "sign in as"."""
     nxt = safe_next(request.values.get("next"))
-    if not _demo():
-        # Real sign-in (OIDC, local accounts) comes with the accounts issue;
-        # until then nobody is listed and nobody can pick a user.
-        status = 403 if request.method == "POST" else 200
-        return render_template("web/login.html", demo=False, next=nxt), status
-    if request.method == "POST":
-        user = _demo_user(request.form.get("user_id", ""))
-        if user is None:
-            groups = directory.demo_accounts(db.session)
-            error = _("找不到该用户，请从列表中选择。")
-            return render_template("web/login.html", demo=True, groups=groups, error=error, next=nxt), 400
-        login_user(user, method="demo")
+    user = g.get("user")
+    if request.method == "GET" and user is not None:
         return redirect(nxt or landing(user))
-    groups = directory.demo_accounts(db.session)
-    return render_template("web/login.html", demo=True, groups=groups, next=nxt)
+    if request.method == "POST" and "user_id" in request.form:
+        return _demo_login(nxt)
+    form = LoginForm()
+    if request.method == "GET":
+        return _login_page(form, nxt)
+    rate_limit("login", current_app.config["SHUZHI"].LOGIN_RATE_LIMIT)
+    if not form.validate():
+        return _login_page(form, nxt, _first_error(form), 400)
+    try:
+        user = accounts.authenticate(form.username.data or "", form.password.data or "")
+    except (accounts.LoginFailed, accounts.AccountLocked) as exc:
+        return _login_page(form, nxt, exc.message, exc.status)
+    if needs_second_factor(user):
+        begin_second_factor(user)
+        return redirect(url_for("accounts.login_totp", next=nxt))
+    login_user(user, method="password")
+    return redirect(nxt or landing(user))
+
+
+def _first_error(form: Any) -> str:
+    for errors in form.errors.values():
+        if errors:
+            return str(errors[0])
+    return _("请检查填写的内容。")
+
+
+def _sso_buttons() -> list[dict[str, str]]:
+    """The OIDC providers' buttons, when single sign-on is installed."""
+    try:
+        from shuzhi.auth import oidc
+    except ImportError:
+        return []
+    buttons = getattr(oidc, "login_buttons", None)
+    return list(buttons()) if buttons is not None else []
+
+
+def _login_page(form: Any, nxt: str | None, error: str | None = None, status: int = 200) -> Any:
+    form.password.data = ""  # never echo a password back
+    groups = directory.demo_accounts(db.session) if _demo() else []
+    page = render_template(
+        "web/login.html",
+        demo=_demo(),
+        groups=groups,
+        form=form,
+        sso=_sso_buttons(),
+        error=error,
+        next=nxt,
+    )
+    return page, status
+
+
+def _demo_login(nxt: str | None) -> Any:
+    """Demo mode's "sign in as": no password, the listed demo users only."""
+    if not _demo():
+        return _login_page(LoginForm(), nxt, _("演示登录只在演示模式下可用。"), 403)
+    user = _demo_user(request.form.get("user_id", ""))
+    if user is None:
+        return _login_page(LoginForm(), nxt, _("找不到该用户，请从列表中选择。"), 400)
+    login_user(user, method="demo")
+    return redirect(nxt or landing(user))
 
 
 def _demo_user(raw: str) -> User | None:
@@ -96,8 +149,17 @@ def _demo_user(raw: str) -> User | None:
 
 @bp.post("/logout")
 def logout() -> Response:
+    """Sign out here (the session is revoked server-side) and at the IdP when it offers that."""
+    target = None
+    try:
+        from shuzhi.auth import oidc
+
+        end_idp = getattr(oidc, "end_session_redirect", None)
+        target = end_idp() if end_idp is not None and g.get("user") is not None else None
+    except ImportError:
+        pass
     logout_user()
-    return redirect(url_for("web.login"))
+    return redirect(target or url_for("web.login"))
 
 
 @bp.post("/locale")
