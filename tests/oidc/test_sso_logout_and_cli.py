@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+import requests
 from sqlalchemy import select
 
 from shuzhi.audit.models import AuditEvent
@@ -29,6 +30,9 @@ def test_logout_ends_the_session_and_sends_the_browser_to_end_session(
     assert signed_in_user(client) is None
     with client.session_transaction() as sess:
         assert "sso" not in sess
+    # first a page of ours (a 302 off-site after a form POST would break CSP form-action 'self') ...
+    assert r.status_code == 302 and r.headers["Location"].startswith("/auth/sso/signed-out?t=")
+    r = client.get(r.headers["Location"])  # ... which moves on to the IdP by itself
     assert r.status_code == 200
     delay, _, target = r.headers["Refresh"].partition("; url=")
     assert delay == "0"
@@ -39,8 +43,6 @@ def test_logout_ends_the_session_and_sends_the_browser_to_end_session(
     assert params["client_id"] == "shuzhi-portal"
     assert 'id="sz-sso-end-session"' in r.get_data(as_text=True)  # a link, should the refresh not happen
     # The IdP's page (it asks to confirm) and its way back to our sign-in page
-    import requests
-
     page = requests.get(target, timeout=5)
     assert page.status_code == 200
     back = requests.post(
@@ -50,6 +52,17 @@ def test_logout_ends_the_session_and_sends_the_browser_to_end_session(
         timeout=5,
     )
     assert back.headers["Location"] == "http://localhost/login"
+
+
+def test_signed_out_page_only_follows_addresses_we_signed(client):
+    # issue 4: the hand-over to the IdP is signed: /auth/sso/signed-out is no open redirect
+    from itsdangerous import URLSafeTimedSerializer
+
+    forged = URLSafeTimedSerializer("another-key", salt=oidc.SIGNED_OUT_SALT).dumps("https://evil.example/")
+    for token in (forged, "garbage", ""):
+        r = client.get("/auth/sso/signed-out", query_string={"t": token})
+        assert r.status_code == 302 and r.headers["Location"] == "/login"
+        assert "Refresh" not in r.headers
 
 
 def test_logout_without_an_sso_session_just_signs_out(client, tenant_a):

@@ -5,7 +5,7 @@ The pages are in :mod:`shuzhi.auth.oidc_views`; this module is the service
 seams other rooms call:
 
 * :func:`login_buttons` — the sign-in page renders one button per provider;
-* :func:`end_session_redirect` — sign-out asks where the IdP's logout is;
+* :func:`end_session_redirect` — sign-out asks where to go so the IdP's session ends too;
 * :func:`link_identity` — an admin (or an invitation) links a subject to a user.
 
 A user is found by (provider, subject) only. The e-mail, the mobile number or
@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app, has_request_context, request, session, url_for
 from flask_babel import gettext as _
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -547,12 +548,16 @@ def login_buttons() -> list[dict[str, str]]:
     ]
 
 
-def end_session_redirect() -> str | None:
-    """Where to send the browser to end the IdP's session too, or None.
+#: Salt and lifetime of the signed hand-over from sign-out to the page that leaves for the IdP.
+SIGNED_OUT_SALT = "shuzhi.sso.signed-out"
+SIGNED_OUT_MAX_AGE = 300
 
-    Call before ``logout_user()`` (it reads the SSO session). Needs the IdP
-    to offer ``end_session_endpoint``; sends ``id_token_hint`` and a
-    ``post_logout_redirect_uri`` back to the sign-in page.
+
+def end_session_url() -> str | None:
+    """The IdP's end-session URL for the current SSO session, or None.
+
+    Needs the IdP to offer ``end_session_endpoint``; carries ``id_token_hint``,
+    ``client_id`` and a ``post_logout_redirect_uri`` back to the sign-in page.
     """
     from shuzhi.db import db
 
@@ -575,3 +580,33 @@ def end_session_redirect() -> str | None:
         client_id=provider.client_id,
     )
     return str(result["url"])
+
+
+def _signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=SIGNED_OUT_SALT)
+
+
+def end_session_redirect() -> str | None:
+    """Where sign-out sends the browser so the IdP's session ends too, or None.
+
+    Call before ``logout_user()`` (it reads the SSO session) and redirect to
+    the result. It is a page of this site (``/auth/sso/signed-out``) that
+    moves on to the IdP's ``end_session_endpoint`` by itself: a 302 straight
+    to the IdP after the sign-out form's POST would be blocked by the CSP's
+    ``form-action 'self'``, which also covers the redirects that follow a
+    form submission. The IdP address travels signed, so the page is no open
+    redirect.
+    """
+    target = end_session_url()
+    if target is None:
+        return None
+    return url_for("oidc.signed_out", t=_signer().dumps(target))
+
+
+def signed_out_target(token: str) -> str | None:
+    """The IdP address handed over by :func:`end_session_redirect`, if genuine and recent."""
+    try:
+        target = _signer().loads(token, max_age=SIGNED_OUT_MAX_AGE)
+    except BadData:
+        return None
+    return target if isinstance(target, str) else None

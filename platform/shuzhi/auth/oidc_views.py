@@ -279,15 +279,19 @@ def callback(name: str) -> Any:
 def logout() -> Response:
     """End the session here and, when the IdP offers it, the IdP's session too.
 
-    The IdP's logout is reached by a page that moves on by itself (``Refresh``)
-    rather than a 302: a strict CSP's ``form-action 'self'`` also covers the
-    redirects that follow a form's POST, and would stop the browser there.
+    The same as the portal's sign-out (``web.logout``), for pages of this room.
     """
     target = oidc.end_session_redirect()
     logout_user()
+    return redirect(target or url_for("web.login"))
+
+
+@bp.get("/signed-out")
+def signed_out() -> Any:
+    """Signed out here; on to the IdP's end-session page by ``Refresh`` (not a form redirect)."""
+    target = oidc.signed_out_target(request.args.get("t", ""))
     if target is None:
         return redirect(url_for("web.login"))
     response = make_response(render_template("auth/sso_signed_out.html", target=target))
     response.headers["Refresh"] = f"0; url={target}"
-    response.headers["Cache-Control"] = "no-store"
     return response

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 if TYPE_CHECKING:
     from shuzhi.demo.builder import DemoSummary
+    from shuzhi.demo.sso import DemoSso
 
 ROLE_NAMES = {
     "platform_admin": "平台管理员",
@@ -98,5 +99,29 @@ def demo_command(info: ScriptInfo, port: int, no_serve: bool) -> None:
     )
     if no_serve:
         return
+    sso = _start_sso(app, url, summary)
     click.echo(f"门户 portal: {url}/   按 Ctrl+C 停止 (Ctrl+C to stop)")
-    run_simple(HOST, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    try:
+        run_simple(HOST, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    finally:
+        if sso is not None:
+            sso.stop()
+
+
+def _start_sso(app: Flask, url: str, summary: DemoSummary) -> DemoSso | None:
+    """The local OpenID provider for 永州's single sign-on (only here, only in the demo)."""
+    from shuzhi.db import db
+    from shuzhi.demo import sso
+
+    if sso.TENANT not in {t.slug for t in summary.tenants}:
+        return None  # its plugin is blocked: no tenant to sign in to
+    if not sso.available():
+        click.echo("统一身份认证演示未启动 SSO demo off: pip install 'shuzhi[demo]' (oidc-provider-mock)")
+        return None
+    with app.app_context():
+        started = sso.start(db.session)
+        db.session.remove()
+    click.echo("")
+    click.echo(sso.format_sso(started, url))
+    click.echo("")
+    return started
