@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from shuzhi.audit.service import Actor, set_actor
@@ -49,7 +50,7 @@ def _role_map(pairs: tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         idp_value, sep, role = pair.partition("=")
         if not sep or not idp_value:
-            raise click.BadParameter(f"应为 IdP值=角色，例如 party-admin=tenant_admin：{pair}")
+            raise click.BadParameter(_("应为 IdP值=角色，例如 party-admin=tenant_admin：%(pair)s", pair=pair))
         out[idp_value] = role
     return out
 
@@ -119,11 +120,16 @@ def add_cmd(
             default_role=Role(default_role),
             replace=replace,
         )
-    click.echo(f"已保存 {provider.name}：{provider.issuer}")
-    click.echo(f"回调地址 redirect URI：https://<本平台域名>/auth/sso/{provider.name}/callback")
+    click.echo(_("已保存 %(name)s：%(issuer)s", name=provider.name, issuer=provider.issuer))
+    click.echo(
+        _("回调地址（redirect URI）：https://<本平台域名>/auth/sso/%(name)s/callback", name=provider.name)
+    )
     if oidc.secret_missing(provider):
         click.echo(
-            f"注意：环境变量 {provider.secret_env} 未设置，登录前请在 web 进程的环境中设置 client secret。"
+            _(
+                "注意：环境变量 %(env)s 未设置，登录前请在 web 进程的环境中设置 client secret。",
+                env=provider.secret_env,
+            )
         )
 
 
@@ -133,17 +139,25 @@ def list_cmd() -> None:
     """列出身份提供方。"""
     providers = oidc.list_providers(db.session)
     if not providers:
-        click.echo("还没有配置统一身份认证方式。")
+        click.echo(_("还没有配置统一身份认证方式。"))
         return
     slugs = {tid: slug for tid, slug in db.session.execute(select(Tenant.id, Tenant.slug))}
     for p in providers:
-        secret = f"{p.secret_env}（{'已设置' if not oidc.secret_missing(p) else '未设置'}）"
-        auto = f"自动开通：{p.default_role.value}" if p.auto_provision else "不自动开通"
-        click.echo(
-            f"{p.name}\t{p.label}\t租户 {slugs.get(p.tenant_id, '全平台') if p.tenant_id else '全平台'}\t"
-            f"{p.issuer}\tclient {p.client_id}\t密钥 {secret}\t{auto}\t"
-            f"已关联 {oidc.identity_count(db.session, p)}\t{'启用' if p.active else '停用'}"
-        )
+        state = _("未设置") if oidc.secret_missing(p) else _("已设置")
+        auto = _("自动开通：%(role)s", role=p.default_role.value) if p.auto_provision else _("不自动开通")
+        tenant = slugs.get(p.tenant_id, "") if p.tenant_id else _("全平台")
+        cells = [
+            p.name,
+            p.label,
+            _("租户 %(tenant)s", tenant=tenant),
+            p.issuer,
+            f"client {p.client_id}",
+            _("密钥 %(env)s（%(state)s）", env=p.secret_env, state=state),
+            auto,
+            _("已关联 %(n)s", n=oidc.identity_count(db.session, p)),
+            _("启用") if p.active else _("停用"),
+        ]
+        click.echo("\t".join(cells))
 
 
 @sso.command("remove")
@@ -156,15 +170,18 @@ def remove_cmd(name: str, yes: bool) -> None:
         provider = oidc.get_provider(db.session, name)
         count = oidc.identity_count(db.session, provider)
         if not yes and count:
-            click.confirm(f"{name} 关联着 {count} 个账号，删除后这些关联一并删除。继续？", abort=True)
+            click.confirm(
+                _("%(name)s 关联着 %(n)s 个账号，删除后这些关联一并删除。继续？", name=name, n=count),
+                abort=True,
+            )
         links = oidc.remove_provider(db.session, provider)
-    click.echo(f"已删除 {name}（解除 {links} 个关联）")
+    click.echo(_("已删除 %(name)s（解除 %(n)s 个关联）", name=name, n=links))
 
 
 def _user(username: str) -> User:
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise click.ClickException(f"找不到用户 {username}")
+        raise click.ClickException(_("找不到用户 %(username)s", username=username))
     return user
 
 
@@ -178,7 +195,7 @@ def link_cmd(name: str, subject: str, username: str) -> None:
     with _writing():
         provider = oidc.get_provider(db.session, name)
         oidc.link_identity(db.session, provider, subject, _user(username))
-    click.echo(f"已关联 {name}:{subject} → {username}")
+    click.echo(_("已关联 %(name)s:%(subject)s → %(username)s", name=name, subject=subject, username=username))
 
 
 @sso.command("unlink")
@@ -189,7 +206,7 @@ def unlink_cmd(name: str, subject: str) -> None:
     """解除 SUBJECT 的关联。"""
     with _writing():
         oidc.unlink_identity(db.session, oidc.get_provider(db.session, name), subject)
-    click.echo(f"已解除 {name}:{subject}")
+    click.echo(_("已解除 %(name)s:%(subject)s", name=name, subject=subject))
 
 
 @sso.command("links")
@@ -199,5 +216,7 @@ def links_cmd(name: str) -> None:
     """列出 NAME 的账号关联（subject → 用户）。"""
     provider = oidc.get_provider(db.session, name)
     for identity, user in oidc.identities(db.session, provider):
-        last = identity.last_login_at.isoformat(timespec="seconds") if identity.last_login_at else "从未登录"
+        last = (
+            identity.last_login_at.isoformat(timespec="seconds") if identity.last_login_at else _("从未登录")
+        )
         click.echo(f"{identity.subject}\t{user.username}\t{user.display_name}\t{last}")
