@@ -52,6 +52,22 @@ def test_compiled_catalog_matches_po() -> None:
     assert po == mo, "run: pybabel compile -d platform/shuzhi/translations"
 
 
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%%")
+
+
+def test_translations_keep_placeholders() -> None:
+    # ADR 0003: an English string with a missing or renamed %(name)s would drop
+    # the value or raise KeyError when rendered; each keeps exactly the msgid's.
+    with (CATALOG / "messages.po").open("rb") as f:
+        catalog = read_po(f)
+    wrong = [
+        (m.id, m.string)
+        for m in catalog
+        if m.id and m.string and sorted(PLACEHOLDER.findall(m.id)) != sorted(PLACEHOLDER.findall(m.string))
+    ]
+    assert not wrong, wrong[:5]
+
+
 def _nav_labels(html: str) -> list[str]:
     menu = re.search(r'<ul class="navbar-nav[^"]*"[^>]*>(.*?)</ul>', html, re.S)
     assert menu, "no main menu on the page"
