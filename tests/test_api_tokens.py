@@ -335,6 +335,7 @@ def test_portal_creates_shows_once_and_revokes(app, client, county) -> None:
     login(client, county.users["admin"])
     page = client.get("/t/jx/settings/tokens")
     assert page.status_code == 200 and "还没有令牌" in page.get_data(as_text=True)
+    assert 'name="scopes" value="orgs.read"' in page.get_data(as_text=True)  # the scope checkboxes
     r = client.post(
         "/t/jx/settings/tokens",
         data={"name": "考勤系统", "scopes": ["orgs.read", "audit.read"], "expires_on": ""},

@@ -47,6 +47,7 @@ TARGET_LABELS: dict[str, Any] = {
     "policy_pins": _l("方案锁定"),
     "sso_providers": _l("单点登录"),
     "audit": _l("审计日志"),
+    "auth": _l("账号"),
 }
 
 VERB_LABELS: dict[str, Any] = {
@@ -61,6 +62,8 @@ VERB_LABELS: dict[str, Any] = {
     "upgrade": _l("升级"),
     "login": _l("登录"),
     "logout": _l("退出"),
+    "sign_in": _l("登录"),
+    "sign_out": _l("退出登录"),
 }
 
 FIELD_LABELS: dict[str, Any] = {
@@ -194,6 +197,8 @@ def parse_filters(args: Mapping[str, Any]) -> Filters:
         q=_text(args, "q"),
         errors=errors,
     )
+    if f.actor == _("系统"):
+        f.actor = "system"  # the page shows the system actor by its Chinese name
     if f.start and f.end and f.start > f.end:
         errors["to"] = _("截止日期不能早于起始日期。")
     return f

@@ -30,7 +30,7 @@ def _render(status: int = 200, **extra: Any) -> tuple[str, int]:
         tokens_=tokens.list_tokens(db.session),
         status_of=tokens.status,
         status_labels=STATUS_LABELS,
-        choices=tokens.scope_choices(),
+        scope_options=tokens.scope_choices(),
         scope_labels=dict(tokens.scope_choices()),
         form=extra.pop("form", {"name": "", "scopes": [], "expires_on": ""}),
         **extra,

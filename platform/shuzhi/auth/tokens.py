@@ -230,8 +230,8 @@ def revoke_token(session: Session, token: ApiToken, by: User | None) -> ApiToken
 
 
 def scope_choices() -> list[tuple[str, str]]:
-    """(code, label) of every permission a token may carry, for forms and docs."""
-    return [(p.value, str(PERM_LABELS[p])) for p in TOKEN_GRANTABLE]
+    """(code, label) of the permissions to offer a token (reading its tenant is implied)."""
+    return [(p.value, str(PERM_LABELS[p])) for p in TOKEN_GRANTABLE if p is not Perm.TENANT_READ]
 
 
 # --- authenticating requests ------------------------------------------------------
