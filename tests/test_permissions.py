@@ -127,6 +127,24 @@ def test_table_covers_the_six_kinds_of_user() -> None:
     assert Perm.TOKENS_MANAGE not in TOKEN_GRANTABLE and set(TOKEN_GRANTABLE) < set(admin)
 
 
+def test_user_guide_table_is_the_code_table() -> None:
+    # issue 4 item 4: docs/user-guide.md's role table says what ROLE_PERMISSIONS says
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "user-guide.md").read_text(encoding="utf-8")
+    columns = [PLATFORM_ADMIN, Role.TENANT_ADMIN, Role.REVIEWER, Role.SECRETARY, Role.OBSERVER, EVALUATOR]
+    marks = {Scope.TENANT: "✓", Scope.SUBTREE: "负责范围", Scope.OWN: "本组织"}
+    documented = {}
+    for line in guide.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 8 and cells[1].startswith("`"):
+            documented[cells[1].strip("`")] = cells[2:]
+    assert set(documented) == {p.value for p in Perm}
+    for perm in Perm:
+        expected = [marks[ROLE_PERMISSIONS[r][perm]] if perm in ROLE_PERMISSIONS[r] else "—" for r in columns]
+        assert documented[perm.value] == expected, perm
+
+
 def test_require_role_means_the_permissions_the_roles_share() -> None:
     # issue 4: require_role's internals are the permission check
     assert permissions_of_roles(tuple(Role)) == (Perm.TENANT_READ, Perm.ORGS_READ)
