@@ -101,3 +101,8 @@ main.add_command(new_plugin)
 from shuzhi.auth.oidc_cli import sso  # noqa: E402
 
 main.add_command(sso)
+
+# --- campaign: open a year's cycle, show its progress (platform/shuzhi/cycles/cli.py)
+from shuzhi.cycles.cli import campaign_cli  # noqa: E402
+
+main.add_command(campaign_cli)

@@ -13,6 +13,7 @@ from shuzhi.accounts.models import (
 from shuzhi.audit.models import AuditEvent, AuditHead
 from shuzhi.auth.models import SsoProvider, UserIdentity
 from shuzhi.auth.token_models import ApiToken
+from shuzhi.cycles.models import Campaign, Deadline, Extension, Reporter, Review
 from shuzhi.db import Base
 from shuzhi.orgs.models import Org, Person, Post, ReportingRelation
 from shuzhi.policy.models import PolicyPin
@@ -24,6 +25,9 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "Base",
+    "Campaign",
+    "Deadline",
+    "Extension",
     "Invitation",
     "LocalCredential",
     "MemberSuspension",
@@ -35,7 +39,9 @@ __all__ = [
     "PolicyPin",
     "Post",
     "RecoveryCode",
+    "Reporter",
     "ReportingRelation",
+    "Review",
     "SsoProvider",
     "Tenant",
     "TenantOwned",

@@ -31,7 +31,8 @@ from shuzhi.policy.model import (
 FORMAT = 1
 CLAUSE_ID = re.compile(r"^[A-Z]{2}-\d{2}$")
 PARAM_TYPES = {"int", "number", "fraction", "bool", "string", "date", "list"}
-RELATIVE_DEADLINE = re.compile(r"^(meeting|draw|open)([+-]\d+[dwm])?$")
+#: d days, w weeks, m months, wd working days (Chinese public holidays excluded, cycles/calendar.py).
+RELATIVE_DEADLINE = re.compile(r"^(meeting|draw|open)([+-]\d+(?:wd|[dwm]))?$")
 
 #: Which settings each rule kind accepts (beyond id, kind, severity, message).
 RULE_SETTINGS: dict[RuleKind, set[str]] = {

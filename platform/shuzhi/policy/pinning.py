@@ -33,8 +33,14 @@ def _source_text(policy: Policy) -> str:
 
 def pinned_policy(pin: PolicyPin) -> Policy:
     """The policy exactly as pinned (rebuilt from the stored policy.toml text)."""
+    # The seed text a policy.toml names sits beside the plugin's file: parse "there"
+    # (not in the working directory) so the pinned policy finds it.
+    current = hooks.policy(pin.policy_name)
+    folder = Path(current.source).parent if current is not None and current.source else Path()
     policy = parse_policy(
-        pin.source, path=f"<pin {pin.id}: {pin.policy_name} {pin.policy_version}>", plugin=pin.plugin
+        pin.source,
+        path=folder / f"<pin {pin.id}: {pin.policy_name} {pin.policy_version}>",
+        plugin=pin.plugin,
     )
     return policy
 

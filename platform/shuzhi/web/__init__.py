@@ -48,6 +48,7 @@ def init_web(app: Flask) -> None:
     from shuzhi.audit.views import bp as audit_bp
     from shuzhi.auth.permissions import template_can
     from shuzhi.auth.token_views import bp as tokens_bp
+    from shuzhi.cycles.views import bp as cycles_bp
     from shuzhi.orgs.views import bp as orgs_bp
     from shuzhi.policy.views import bp as policy_bp
 
@@ -58,6 +59,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(policy_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(tokens_bp)
+    app.register_blueprint(cycles_bp)
     app.add_template_global(template_can, "can")
     app.url_defaults(_fill_tenant)
     app.context_processor(_shell_context)

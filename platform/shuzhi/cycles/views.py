@@ -1,0 +1,98 @@
+"""Portal pages of the cycle engine: the campaigns and one campaign as a tree of reviews.
+
+The tree shows the top review and its sub-reviews, each with its step and its
+progress rolled up over everything under it (reporters submitted, graded,
+overdue; sub-reviews overdue); deeper levels load when a node is opened, so a
+province's campaign costs the same as a county's. The full dashboards (a
+reviewer's reporters, a secretary's countdown) come with the next issue.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from shuzhi.auth.permissions import Perm, require
+from shuzhi.cycles import access, present, service
+from shuzhi.cycles.calendar import describe_spec, today_in_china
+from shuzhi.db import db
+from shuzhi.errors import NotFound, ShuzhiError, ValidationFailed
+from shuzhi.tenancy.models import Role
+from shuzhi.web import nav
+
+bp = Blueprint("cycles_portal", __name__, url_prefix="/t/<tenant>", template_folder="templates")
+
+nav.register(
+    nav.NavItem(
+        "cycles_portal.campaigns",
+        _l("述职评议"),
+        (Role.TENANT_ADMIN,),
+        40,
+        ("cycles_portal.campaign",),
+    )
+)
+
+
+@bp.get("/campaigns")
+@require(Perm.CYCLES_MANAGE)
+def campaigns(tenant: str) -> str:
+    items = [present.campaign(db.session, c) for c in service.list_campaigns(db.session)]
+    return render_template("cycles/campaigns.html", campaigns=items, error=None, form={})
+
+
+@bp.post("/campaigns")
+@require(Perm.CYCLES_MANAGE)
+def open_campaign(tenant: str) -> Any:
+    form = {k: request.form.get(k, "").strip() for k in ("year",)}
+    try:
+        year = int(form["year"])
+    except ValueError:
+        year = 0
+    try:
+        if not year:
+            raise ValidationFailed(_("请填写述职年度（如 2023）。"), errors={"year": [_("必填")]})
+        campaign = service.open_campaign(db.session, access.current(), year=year)
+        db.session.commit()
+    except ShuzhiError as exc:
+        db.session.rollback()
+        items = [present.campaign(db.session, c) for c in service.list_campaigns(db.session)]
+        return render_template("cycles/campaigns.html", campaigns=items, error=exc, form=form), exc.status
+    return redirect(url_for("cycles_portal.campaign", campaign_id=campaign.id))
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+@require(Perm.CYCLES_MANAGE)
+def campaign(tenant: str, campaign_id: int) -> str:
+    today = today_in_china()
+    c = service.get_campaign(db.session, campaign_id)
+    root = service.root_review(db.session, c)
+    tree = present.reviews(db.session, c, [root, *service.child_reviews(db.session, root)], today=today)
+    tline = service.timeline(db.session, c)
+    return render_template(
+        "cycles/campaign.html",
+        campaign=c,
+        root=tree[0],
+        children=tree[1:],
+        stages=[(s, s.due(tline.bases())) for s in tline.stages],
+        today=today,
+    )
+
+
+@bp.get("/campaigns/<int:campaign_id>/reviews/<int:review_id>/children")
+@require(Perm.CYCLES_MANAGE)
+def review_children(tenant: str, campaign_id: int, review_id: int) -> str:
+    """The sub-reviews of one review, as tree items (htmx loads them when a node opens)."""
+    c = service.get_campaign(db.session, campaign_id)
+    review = service.get_review(db.session, review_id)
+    if review.campaign_id != c.id:
+        raise NotFound()
+    items = present.reviews(db.session, c, service.child_reviews(db.session, review), today=today_in_china())
+    return render_template("cycles/_children.html", campaign=c, nodes=items)
+
+
+@bp.app_template_filter("spec_label")
+def spec_label(spec: str | None) -> str:
+    return describe_spec(spec)
