@@ -96,7 +96,8 @@ def untranslated(catalog: Catalog) -> list[tuple[str, bool]]:
 
 def po_bytes(catalog: Catalog) -> bytes:
     buf = BytesIO()
-    write_po(buf, catalog, width=0, ignore_obsolete=True)
+    # No line numbers: they move with every edit of the code and would churn the file.
+    write_po(buf, catalog, width=0, ignore_obsolete=True, include_lineno=False)
     return buf.getvalue()
 
 
