@@ -33,7 +33,8 @@ STRICT_CSP = (
 
 @pytest.fixture(scope="session")
 def demo_app(scratch_db, tmp_path_factory):
-    app = build_app(scratch_db, tmp_path_factory.mktemp("demo-instance"))
+    # CSRF on, as in production: every form the browser submits must carry its token.
+    app = build_app(scratch_db, tmp_path_factory.mktemp("demo-instance"), WTF_CSRF_ENABLED=True)
     app.config["SHUZHI"].DEMO = True
 
     @app.after_request

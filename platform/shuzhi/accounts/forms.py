@@ -128,7 +128,9 @@ class TotpDisableForm(FlaskForm):
 
 
 def role_choices() -> list[tuple[str, str]]:
-    return [(role.value, str(ROLE_LABELS[role])) for role in Role]
+    # The usual invitee first; the most powerful role last, never the default.
+    order = (Role.SECRETARY, Role.REVIEWER, Role.OBSERVER, Role.TENANT_ADMIN)
+    return [(role.value, str(ROLE_LABELS[role])) for role in order]
 
 
 class InviteForm(FlaskForm):
@@ -140,7 +142,7 @@ class InviteForm(FlaskForm):
             _email(),
         ],
     )
-    role = SelectField(_l("角色"), choices=role_choices, validate_choice=False)
+    role = SelectField(_l("角色"), choices=role_choices, default=Role.SECRETARY.value, validate_choice=False)
     orgs = StringField(
         _l("负责的组织（组织编码，多个用逗号分隔；可留空）"), validators=[Length(max=2000, message=_TOO_LONG)]
     )

@@ -33,7 +33,7 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(1, width - _width(text))
 
 
-def format_summary(summary: DemoSummary, database: str) -> str:
+def format_summary(summary: DemoSummary, database: str, passwords: dict[str, str] | None = None) -> str:
     lines = [f"Shuzhi 演示数据 demo data ready · 数据库 database: {database}", ""]
     for t in summary.tenants:
         c = t.counts
@@ -48,12 +48,16 @@ def format_summary(summary: DemoSummary, database: str) -> str:
             line = f"  {_pad(login.username, 20)}{_pad(role, 24)}{_pad(login.name, 8)}{login.label}"
             if login.scope:
                 line += f"；范围 scope：{login.scope}"
+            if passwords and login.username in passwords:
+                line += f"\n    密码 password: {passwords[login.username]}"
             lines.append(line)
         lines.append("")
     admin = summary.platform_admin
     lines.append(
         f"平台管理员 platform admin: {admin.username}（{admin.name}），可查看全部租户 sees every tenant"
     )
+    if passwords and admin.username in passwords:
+        lines.append(f"    密码 password: {passwords[admin.username]}")
     for slug in summary.skipped:
         lines.append(f"跳过 skipped {slug}: 插件未加载 plugin not loaded (SHUZHI_BLOCK_PLUGINS?)")
     return "\n".join(lines)
@@ -87,15 +91,23 @@ def demo_command(info: ScriptInfo, port: int, no_serve: bool) -> None:
     cfg = app.config["SHUZHI"]
     cfg.DEMO = True
     migrate.upgrade(cfg.ADMIN_DATABASE_URL)
+    from shuzhi.demo.passwords import set_demo_passwords
+    from shuzhi.demo.sso import TENANT as SSO_TENANT
+
     with app.app_context():
         summary = build_demo(db.session)
+        # Every tenant but the single sign-on one signs in with local passwords.
+        passwords = set_demo_passwords(db.session, cfg.SECRET_KEY, summary, skip_tenants={SSO_TENANT})
         db.session.remove()
-    click.echo(format_summary(summary, _database(app)))
+    click.echo(format_summary(summary, _database(app), passwords))
     url = f"http://{HOST}:{port}"
     click.echo("")
     click.echo(
-        f"登录 sign in: 打开 open {url}/login ，选择一个用户 and choose a user"
-        "（演示模式无需密码 no password）"
+        f"登录 sign in: 打开 open {url}/login ，用上面的用户名和密码登录 with a user name and password above，"
+        "或在演示模式下直接选择一个用户 or pick a user (demo only)"
+    )
+    click.echo(
+        f"邮件 mail: 未配置 SMTP，邀请和重设密码邮件不发出，保存在 kept, not sent, in {app.instance_path}/outbox/"
     )
     if no_serve:
         return
