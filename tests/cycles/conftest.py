@@ -75,6 +75,17 @@ class DemoTenant:
         return found
 
 
+def set_stages(campaign: Campaign, items: Any, step: Any) -> None:
+    """Test setup: put reporters or reviews at ``step`` directly, then recount the tallies
+    (the service moves one at a time and keeps them; a shortcut must rebuild them)."""
+    from shuzhi.cycles import tallies
+
+    for item in items:
+        item.stage = step
+    db.session.flush()
+    tallies.recount(db.session, campaign.tenant_id, campaign.id)
+
+
 @pytest.fixture
 def demo(app) -> Iterator[Callable[[str], DemoTenant]]:
     """``demo("jixian")`` builds that demo tenant (inside an app context kept for the test)."""

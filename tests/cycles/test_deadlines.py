@@ -21,7 +21,7 @@ from shuzhi.cycles.stages import Step
 from shuzhi.db import db
 from shuzhi.errors import Conflict, Forbidden, ValidationFailed
 
-from .conftest import OPERATOR
+from .conftest import OPERATOR, set_stages
 
 
 def _deadline(campaign, key: str) -> Deadline:
@@ -185,8 +185,7 @@ def test_overdue_flags_after_each_deadline(demo) -> None:
         assert roll.own([root])[root.id].overdue == len(service.review_reporters(db.session, root)) - 1
         assert service.reporter_deadlines(db.session, r, today=date(2024, 1, 23))[0]["overdue"] is False
         # a submitted reporter is not overdue
-        r.stage = Step.SUBMITTED
-        db.session.flush()
+        set_stages(campaign, [r], Step.SUBMITTED)
         assert (
             service.rollup(db.session, campaign, today=date(2024, 2, 1)).subtree([root])[root.id].overdue
             == total - 1
@@ -230,8 +229,7 @@ def test_jixian_bottom_up_staged_deadlines(demo) -> None:
         assert overdue(date(2019, 2, 1)) == 13  # and the county
         # a township that finished on time is not overdue for grading, but is for reporting up
         town = next(r for r in reviews if name[r.id].endswith("镇党委"))
-        town.stage = Step.GRADED
-        db.session.flush()
+        set_stages(campaign, [town], Step.GRADED)
         assert overdue(date(2018, 12, 26)) == 8
         assert overdue(date(2019, 1, 21)) == 12
 

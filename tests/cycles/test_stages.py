@@ -15,7 +15,7 @@ from shuzhi.db import db
 from shuzhi.errors import Conflict, Forbidden, ValidationFailed
 from shuzhi.orgs.models import Org
 
-from .conftest import OPERATOR
+from .conftest import OPERATOR, set_stages
 
 TJ_DAY = date(2023, 12, 20)  # before TJ-02's 2024-01-05
 
@@ -156,9 +156,8 @@ def test_written_reporters_pass_the_meeting_by(demo) -> None:
 
 def _advance_all(review: Review, step: Step) -> None:
     """Test setup: put a review's reporters at ``step`` directly."""
-    for r in db.session.scalars(select(Reporter).where(Reporter.review_id == review.id)):
-        r.stage = step
-    db.session.flush()
+    campaign = service.get_campaign(db.session, review.campaign_id)
+    set_stages(campaign, db.session.scalars(select(Reporter).where(Reporter.review_id == review.id)), step)
 
 
 def test_review_waits_for_its_reporters_and_needs_a_meeting_date(demo) -> None:
@@ -194,8 +193,7 @@ def test_rollup_counts_per_review(demo) -> None:
         villages = service.review_reporters(db.session, town)
         steps = [Step.SUBMITTED, Step.MEETING, Step.EVALUATED, Step.GRADED, Step.FILED]
         for r, step in zip(villages, steps, strict=False):
-            r.stage = step
-        db.session.flush()
+            set_stages(campaign, [r], step)
         own, sub = service.progress(db.session, campaign, [root, town], today=date(2018, 12, 1))
         t = own[town.id]
         n = len(villages)
@@ -224,8 +222,7 @@ def test_closing_is_bottom_up_and_reports_results_upward(demo) -> None:
         systems = service.child_reviews(db.session, organs)
         for review in [organs, *systems]:
             _advance_all(review, Step.FILED)
-            review.stage = Step.FILED
-        db.session.flush()
+        set_stages(campaign, [organs, *systems], Step.FILED)
         with pytest.raises(Conflict) as err:
             service.move_review(db.session, OPERATOR, organs, Step.CLOSED, today=day)
         assert "还有 4 个下级评议单元未结束并上报结果" in err.value.message
@@ -247,17 +244,56 @@ def test_closing_is_bottom_up_and_reports_results_upward(demo) -> None:
         assert organs.results is None
         # the top review closing ends the campaign
         service.move_review(db.session, OPERATOR, organs, Step.CLOSED, today=day)
-        for review in db.session.scalars(
-            select(Review).where(
-                Review.campaign_id == campaign.id, Review.stage != Step.CLOSED, Review.id != root.id
+        others = list(
+            db.session.scalars(
+                select(Review).where(
+                    Review.campaign_id == campaign.id, Review.stage != Step.CLOSED, Review.id != root.id
+                )
             )
-        ):
+        )
+        for review in [*others, root]:
             _advance_all(review, Step.FILED)
-            review.stage = Step.CLOSED
-        _advance_all(root, Step.FILED)
-        root.stage = Step.FILED
-        db.session.flush()
+        set_stages(campaign, others, Step.CLOSED)
+        set_stages(campaign, [root], Step.FILED)
         service.move_review(db.session, OPERATOR, root, Step.CLOSED, today=day)
         assert campaign.status is CampaignStatus.CLOSED
         with pytest.raises(Conflict):
             service.move_review(db.session, OPERATOR, organs, Step.FILED, reason="太晚了", today=day)
+
+
+def test_tallies_follow_every_move_and_recount_repairs_them(demo) -> None:
+    # issue 7 item 1: the rolled-up counts the page reads agree with grouped counts of the rows
+    from shuzhi.cycles import tallies
+
+    jx = demo("jixian")
+    campaign = jx.open()
+    day = date(2018, 12, 1)
+    with jx.scope():
+        assert tallies.check(db.session, campaign.id)
+        reporters = list(db.session.scalars(select(Reporter).where(Reporter.campaign_id == campaign.id)))
+        for r in reporters[::3]:
+            service.move_reporter(db.session, OPERATOR, r, Step.DRAFTING, today=day)
+            service.move_reporter(db.session, OPERATOR, r, Step.SUBMITTED, today=day)
+        for r in reporters[::6]:
+            service.move_reporter(db.session, OPERATOR, r, Step.DRAFTING, reason="退回", today=day)
+        town = next(
+            r
+            for r in db.session.scalars(
+                select(Review).where(Review.campaign_id == campaign.id, Review.level == 2)
+            )
+        )
+        service.move_review(db.session, OPERATOR, town, Step.DRAFTING, today=day)
+        db.session.commit()
+        assert tallies.check(db.session, campaign.id)
+        _own, sub = service.progress(
+            db.session, campaign, [service.root_review(db.session, campaign)], today=day
+        )
+        (root_sub,) = sub.values()
+        assert root_sub.submitted == len(reporters[::3]) - len(reporters[::6])
+        assert root_sub.by_stage["drafting"] == len(reporters[::6])
+        # drift (rows edited past the service) is found and repaired
+        reporters[1].stage = Step.GRADED
+        db.session.flush()
+        assert not tallies.check(db.session, campaign.id)
+        tallies.recount(db.session, campaign.tenant_id, campaign.id)
+        assert tallies.check(db.session, campaign.id)

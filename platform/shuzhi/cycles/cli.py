@@ -153,10 +153,10 @@ def _tree(session: Any, campaign: Any, reviews: list[Any], day: date, depth: int
             )
             + (
                 _("；含下级共 %(n)s 个评议单元，逾期 %(o)s 个", n=s["reviews"], o=s["reviews_overdue"])
-                if r["children"]
+                if r["sub_reviews"]
                 else ""
             )
         )
-        if r["children"] and depth > 1:
+        if r["sub_reviews"] and depth > 1:
             review = service.get_review(session, r["id"])
             _tree(session, campaign, service.child_reviews(session, review), day, depth - 1, indent + "  ")

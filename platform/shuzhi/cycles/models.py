@@ -216,3 +216,44 @@ class Extension(IdMixin, TenantOwned, Base):
     reason: Mapped[str] = mapped_column(String(500))
     granted_by: Mapped[str] = mapped_column(String(150), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReporterTally(TenantOwned, Base):
+    """How many reporters of ``level`` are at ``stage`` in a review's subtree (itself included).
+
+    Maintained with every move (one row per ancestor review), so the campaign page reads
+    a few rows per review instead of counting a province's 100,000 reporters; the review's
+    own reporters are the rows at its own level. :func:`shuzhi.cycles.tallies.recount`
+    rebuilds them from the reporters with grouped queries.
+    """
+
+    __tablename__ = "reporter_tallies"
+
+    review_id: Mapped[int] = mapped_column(
+        BigID, ForeignKey("reviews.id", ondelete="CASCADE"), primary_key=True
+    )
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    stage: Mapped[Step] = mapped_column(_enum(Step), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(BigID, ForeignKey("tenants.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column(
+        BigID, ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReviewTally(TenantOwned, Base):
+    """How many reviews of ``level`` and receiving kind are at ``stage`` in a review's subtree."""
+
+    __tablename__ = "review_tallies"
+
+    review_id: Mapped[int] = mapped_column(
+        BigID, ForeignKey("reviews.id", ondelete="CASCADE"), primary_key=True
+    )
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    receiver_kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    stage: Mapped[Step] = mapped_column(_enum(Step), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(BigID, ForeignKey("tenants.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column(
+        BigID, ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    n: Mapped[int] = mapped_column(Integer, default=0)

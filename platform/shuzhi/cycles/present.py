@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shuzhi.cycles import service
@@ -39,39 +38,37 @@ def campaign(
     }
     if with_progress:
         root = service.root_review(session, c)
-        out["progress"] = service.rollup(session, c, today=today).subtree([root])[root.id].as_dict()
+        out["progress"] = service.progress(session, c, [root], today=today)[1][root.id].as_dict()
     return out
 
 
-def child_counts(session: Session, reviews: Sequence[Review]) -> dict[int, int]:
-    ids = [r.id for r in reviews]
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(Review.parent_id, func.count()).where(Review.parent_id.in_(ids)).group_by(Review.parent_id)
-    )
-    return {parent: n for parent, n in rows}
-
-
 def reviews(
-    session: Session, c: Campaign, items: Sequence[Review], *, today: date | None = None
+    session: Session,
+    c: Campaign,
+    items: Sequence[Review],
+    *,
+    names: dict[int, str] | None = None,
+    tline: Any = None,
+    today: date | None = None,
 ) -> list[dict[str, Any]]:
-    roll = service.rollup(session, c, today=today)
-    own, sub = roll.own(items), roll.subtree(items)
-    names = service.org_names(session, [r.receiver_org_id for r in items])
-    kids = child_counts(session, items)
+    """Reviews with their own and rolled-up progress; ``sub_reviews`` counts every review below."""
+    own, sub = service.progress(session, c, items, today=today, tline=tline)
+    if names is None:
+        names = {
+            o.id: o.name for o in service.org_names(session, [r.receiver_org_id for r in items]).values()
+        }
     return [
         {
             "id": r.id,
             "campaign_id": r.campaign_id,
             "parent_id": r.parent_id,
             "receiver_org_id": r.receiver_org_id,
-            "receiver_name": names[r.receiver_org_id].name if r.receiver_org_id in names else "",
+            "receiver_name": names.get(r.receiver_org_id, ""),
             "level": r.level,
             "stage": r.stage,
             "stage_label": label(r.stage, review=True),
             "meeting_date": r.meeting_date,
-            "children": kids.get(r.id, 0),
+            "sub_reviews": sub[r.id].reviews - 1,
             "own": own[r.id].as_dict(),
             "subtree": sub[r.id].as_dict(),
             "results": r.results,

@@ -1,12 +1,12 @@
 """Progress of reviews, own and rolled up over their sub-reviews, with overdue counts.
 
-Grouped queries only: a review's subtree is a range of ``review_path`` on the
-(tenant_id, review_path, stage) index, counted by (level, stage); its own
-reporters are counted by (review_id, stage). Overdue counts come from the
-same groups: a reporter is overdue when a passed deadline guards a step it
-has not reached, unless an admin extended that step for it (CO-06).
-Deadlines that depend on one review (a meeting date, a receiving org's kind)
-are worked out per review, for the reviews where they have passed.
+Read from the tallies (:mod:`shuzhi.cycles.tallies`): reporters and reviews by
+(level, stage) in each review's subtree, so a review's progress costs a few rows
+whatever its size; its own reporters are the subtree's rows at its own level.
+A reporter is overdue when a passed deadline guards a step it has not reached,
+unless an admin extended that step for it (CO-06). Deadlines that depend on one
+review (its meeting date, its receiving org's kind) are worked out per review,
+for the reviews where one has passed.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select, union_all
+from sqlalchemy import String, and_, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from shuzhi.cycles.models import Extension, Reporter, Review, Scope
+from shuzhi.cycles.models import Extension, Reporter, ReporterTally, Review, ReviewTally, Scope
 from shuzhi.cycles.stages import RANK, Step, at_least
 from shuzhi.cycles.timeline import StagePlan, Timeline
 from shuzhi.orgs.service import path_upper
@@ -90,20 +91,24 @@ class Rollup:
         self.campaign_id = campaign_id
         self.timeline = timeline
         self.today = today
-        reporter_stages = [s for s in timeline.stages if s.step is not None and s.scope is Scope.REPORTER]
-        #: Deadlines the same for every review of a level: counted from (level, stage) groups.
+        dated = [s for s in timeline.stages if s.step is not None and s.parsed is not None]
+        reporter_stages = [s for s in dated if s.scope is Scope.REPORTER]
+        review_stages = [s for s in dated if s.scope is Scope.REVIEW]
+        #: Deadlines the same for every review of a level (and kind): read off the tallies.
         self.level_wide = [
-            s for s in reporter_stages if s.receiver_kinds is None and s.parsed and s.parsed.base != "meeting"
-        ]
-        #: Deadlines that depend on the review: its meeting date or its receiving org's kind.
+            s for s in reporter_stages if s.receiver_kinds is None and s.parsed.base != "meeting"
+        ]  # type: ignore[union-attr]
+        #: Reporter deadlines that depend on the review: its meeting date or its receiving org's kind.
         self.per_review = [s for s in reporter_stages if s not in self.level_wide]
+        self.review_fixed = [s for s in review_stages if s.parsed.base != "meeting"]  # type: ignore[union-attr]
+        self.review_meeting = [s for s in review_stages if s not in self.review_fixed]
 
     # --- thresholds ------------------------------------------------------------
 
     def _threshold(
         self, stages: Iterable[StagePlan], level: int, kind: str | None, meeting: date | None
     ) -> int:
-        """Rank of the furthest step a passed deadline demands of this review's reporters (-1: none)."""
+        """Rank of the furthest step a passed deadline demands (-1: none)."""
         bases = self.timeline.bases(meeting)
         top = -1
         for s in stages:
@@ -118,98 +123,118 @@ class Rollup:
     def _level_threshold(self, level: int) -> int:
         return self._threshold(self.level_wide, level, None, None)
 
-    # --- queries -----------------------------------------------------------------
+    # --- progress ----------------------------------------------------------------
+
+    def progress(self, reviews: Sequence[Review]) -> tuple[dict[int, Progress], dict[int, Progress]]:
+        """(own, subtree) progress of each review, from its tally rows."""
+        own = {r.id: Progress(reviews=1) for r in reviews}
+        sub = {r.id: Progress() for r in reviews}
+        if not reviews:
+            return own, sub
+        by_id = {r.id: r for r in reviews}
+        extensions = 0
+        # One round trip: both tallies, and whether any extension is running (rarely).
+        for what, rid, level, kind, stage, n in self.session.execute(self._tally_rows(list(by_id))):
+            if what == "x":
+                extensions = n
+            elif what == "r":
+                step = Step(stage)
+                late = RANK[step] < self._level_threshold(level)
+                for p in (sub[rid], own[rid]) if level == by_id[rid].level else (sub[rid],):
+                    p.by_stage[step.value] += n
+                    p.overdue += n if late else 0
+            else:
+                sub[rid].reviews += n
+                if RANK[Step(stage)] < self._threshold(self.review_fixed, level, kind, None):
+                    sub[rid].reviews_overdue += n
+        self._per_review(reviews, own, sub)
+        self._review_meetings(reviews, own, sub)
+        if extensions:
+            self._extensions(reviews, own, sub)
+        for r in reviews:
+            own[r.id].reviews_overdue = int(self._review_overdue(r))
+        return own, sub
+
+    def _tally_rows(self, ids: list[int]) -> Any:
+        r, v, e = ReporterTally, ReviewTally, Extension
+        return union_all(
+            select(literal("r"), r.review_id, r.level, literal(""), cast(r.stage, String), r.n).where(
+                r.review_id.in_(ids), r.n != 0
+            ),
+            select(literal("v"), v.review_id, v.level, v.receiver_kind, cast(v.stage, String), v.n).where(
+                v.review_id.in_(ids), v.n != 0
+            ),
+            select(literal("x"), literal(0), literal(0), literal(""), literal(""), func.count()).where(
+                e.campaign_id == self.campaign_id, e.until >= self.today
+            ),
+        )
 
     def own(self, reviews: Sequence[Review]) -> dict[int, Progress]:
-        """Each review's own reporters (not its sub-reviews')."""
-        out = {r.id: Progress(reviews=1) for r in reviews}
-        if not reviews:
-            return out
-        rows = self.session.execute(
-            select(Reporter.review_id, Reporter.stage, func.count())
-            .where(Reporter.review_id.in_([r.id for r in reviews]))
-            .group_by(Reporter.review_id, Reporter.stage)
-        )
-        by_review = {r.id: r for r in reviews}
-        for review_id, stage, n in rows:
-            p = out[review_id]
-            p.by_stage[stage.value] += n
-            r = by_review[review_id]
-            thr = max(
-                self._level_threshold(r.level),
-                self._threshold(self.per_review, r.level, r.receiver_kind, r.meeting_date),
-            )
-            if RANK[stage] < thr:
-                p.overdue += n
-        self._extensions(out, {r.id: (r.path, r.id) for r in reviews}, subtree=False)
-        for r in reviews:
-            out[r.id].reviews_overdue = int(self._review_overdue(r))
-        return out
+        return self.progress(reviews)[0]
 
     def subtree(self, reviews: Sequence[Review]) -> dict[int, Progress]:
-        """Each review with everything under it: one range scan per review, unioned."""
-        out = {r.id: Progress() for r in reviews}
-        if not reviews:
-            return out
-        parts = [
-            select(literal(r.id).label("rid"), Reporter.level, Reporter.stage, func.count().label("n"))
-            .where(Reporter.review_path >= r.path, Reporter.review_path < path_upper(r.path))
-            .group_by(Reporter.level, Reporter.stage)
-            for r in reviews
-        ]
-        stmt = parts[0] if len(parts) == 1 else union_all(*parts)
-        for rid, level, stage, n in self.session.execute(stmt):
-            p = out[rid]
-            p.by_stage[Step(stage).value] += n
-            if RANK[Step(stage)] < self._level_threshold(level):
-                p.overdue += n
-        self._per_review_overdue(reviews, out)
-        self._extensions(out, {r.id: (r.path, None) for r in reviews}, subtree=True)
-        self._reviews_in_subtree(reviews, out)
-        return out
+        return self.progress(reviews)[1]
 
-    def _per_review_overdue(self, reviews: Sequence[Review], out: dict[int, Progress]) -> None:
-        """Deadlines that depend on each review: only the reviews where one has passed."""
-        if not self.per_review:
-            return
-        for chunk in _chunks(self._dated_reviews(reviews), 2000):
-            extra: dict[int, int] = {}  # review id -> its threshold rank
-            for rid, level, kind, meeting in chunk:
-                thr = self._threshold(self.per_review, level, kind, meeting)
-                if thr > self._level_threshold(level):
-                    extra[rid] = thr
-            if not extra:
-                continue
-            paths = {
-                rid: path
-                for rid, path in self.session.execute(
-                    select(Review.id, Review.path).where(Review.id.in_(list(extra)))
-                )
-            }
-            rows = self.session.execute(
-                select(Reporter.review_id, Reporter.level, Reporter.stage, func.count())
-                .where(Reporter.review_id.in_(list(extra)))
-                .group_by(Reporter.review_id, Reporter.level, Reporter.stage)
-            )
-            for rid, level, stage, n in rows:
-                rank = RANK[stage]
-                if self._level_threshold(level) <= rank < extra[rid]:  # not counted yet
-                    for shown in reviews:
-                        if paths[rid].startswith(shown.path):
-                            out[shown.id].overdue += n
-
-    def _dated_reviews(self, reviews: Sequence[Review]) -> list[tuple[int, int, str, date | None]]:
+    def _in_subtrees(self, reviews: Sequence[Review], *extra: object) -> list[tuple]:  # type: ignore[type-arg]
         conds = [and_(Review.path >= r.path, Review.path < path_upper(r.path)) for r in reviews]
-        needs_meeting = any(s.parsed and s.parsed.base == "meeting" for s in self.per_review)
-        stmt = select(Review.id, Review.level, Review.receiver_kind, Review.meeting_date).where(
-            Review.campaign_id == self.campaign_id, or_(*conds)
+        stmt = select(Review.id, Review.path, Review.level, Review.receiver_kind, Review.meeting_date).where(
+            Review.campaign_id == self.campaign_id, or_(*conds), *extra
         )
-        if needs_meeting and not any(s.receiver_kinds for s in self.per_review):
-            stmt = stmt.where(Review.meeting_date.is_not(None))
         return list(self.session.execute(stmt))
 
+    def _per_review(
+        self, reviews: Sequence[Review], own: dict[int, Progress], sub: dict[int, Progress]
+    ) -> None:
+        """Reporter deadlines that depend on each review: only where one has passed."""
+        if not self.per_review:
+            return
+        only_meetings = not any(s.receiver_kinds for s in self.per_review)
+        found = self._in_subtrees(reviews, *([Review.meeting_date.is_not(None)] if only_meetings else []))
+        extra: dict[int, tuple[str, int, int]] = {}  # review id -> (path, level, threshold rank)
+        for rid, path, level, kind, meeting in found:
+            thr = self._threshold(self.per_review, level, kind, meeting)
+            if thr > self._level_threshold(level):
+                extra[rid] = (path, level, thr)
+        ids = list(extra)
+        for i in range(0, len(ids), 2000):
+            for rid, level, stage, n in self.session.execute(
+                select(
+                    ReporterTally.review_id, ReporterTally.level, ReporterTally.stage, ReporterTally.n
+                ).where(ReporterTally.review_id.in_(ids[i : i + 2000]), ReporterTally.n != 0)
+            ):
+                path, own_level, thr = extra[rid]
+                if level != own_level or not self._level_threshold(level) <= RANK[stage] < thr:
+                    continue  # sub-reviews' reporters count in their own review; counted already
+                for shown in reviews:
+                    if path.startswith(shown.path):
+                        sub[shown.id].overdue += n
+                        if shown.id == rid:
+                            own[shown.id].overdue += n
+
+    def _review_meetings(
+        self, reviews: Sequence[Review], own: dict[int, Progress], sub: dict[int, Progress]
+    ) -> None:
+        """Review deadlines relative to each review's meeting."""
+        if not self.review_meeting:
+            return
+        stages = {
+            rid: stage
+            for rid, stage in self.session.execute(
+                select(Review.id, Review.stage).where(
+                    Review.campaign_id == self.campaign_id, Review.meeting_date.is_not(None)
+                )
+            )
+        }
+        for rid, path, level, kind, meeting in self._in_subtrees(reviews, Review.meeting_date.is_not(None)):
+            thr = self._threshold(self.review_meeting, level, kind, meeting)
+            fixed = self._threshold(self.review_fixed, level, kind, None)
+            if RANK[stages[rid]] < thr and not RANK[stages[rid]] < fixed:
+                for shown in reviews:
+                    if path.startswith(shown.path):
+                        sub[shown.id].reviews_overdue += 1
+
     def _extensions(
-        self, out: dict[int, Progress], shown: dict[int, tuple[str, int | None]], *, subtree: bool
+        self, reviews: Sequence[Review], own: dict[int, Progress], sub: dict[int, Progress]
     ) -> None:
         """Take back the reporters counted overdue whose every missed step was extended."""
         rows = list(
@@ -217,7 +242,6 @@ class Rollup:
                 select(
                     Extension.reporter_id,
                     Extension.step,
-                    Extension.until,
                     Reporter.stage,
                     Reporter.level,
                     Reporter.review_id,
@@ -232,7 +256,7 @@ class Rollup:
         )
         extended: dict[int, set[Step]] = {}
         info = {}
-        for rid, step, _until, stage, level, review_id, path, kind, meeting in rows:
+        for rid, step, stage, level, review_id, path, kind, meeting in rows:
             extended.setdefault(rid, set()).add(step)
             info[rid] = (stage, level, review_id, path, kind, meeting)
         for rid, steps in extended.items():
@@ -244,11 +268,13 @@ class Rollup:
                 if s.applies(level, kind) and _passed(s.due(bases), self.today) and RANK[stage] < RANK[s.step]  # type: ignore[index]
             }
             if missed and missed <= steps:
-                for shown_id, (shown_path, own_id) in shown.items():
-                    if (subtree and path.startswith(shown_path)) or (not subtree and review_id == own_id):
-                        out[shown_id].overdue -= 1
+                for shown in reviews:
+                    if path.startswith(shown.path):
+                        sub[shown.id].overdue -= 1
+                        if shown.id == review_id:
+                            own[shown.id].overdue -= 1
 
-    # --- reviews' own deadlines --------------------------------------------------
+    # --- a review's own deadlines --------------------------------------------------
 
     def _review_overdue(self, review: Review) -> bool:
         for d in self.timeline.for_class(review.level, review.receiver_kind, review.meeting_date):
@@ -261,36 +287,3 @@ class Rollup:
             ):
                 return True
         return False
-
-    def _reviews_in_subtree(self, reviews: Sequence[Review], out: dict[int, Progress]) -> None:
-        review_stages = [s for s in self.timeline.stages if s.scope is Scope.REVIEW and s.step is not None]
-        parts = [
-            select(
-                literal(r.id).label("rid"),
-                Review.level,
-                Review.receiver_kind,
-                Review.stage,
-                Review.meeting_date,
-                func.count().label("n"),
-            )
-            .where(Review.path >= r.path, Review.path < path_upper(r.path))
-            .group_by(Review.level, Review.receiver_kind, Review.stage, Review.meeting_date)
-            for r in reviews
-        ]
-        stmt = parts[0] if len(parts) == 1 else union_all(*parts)
-        for rid, level, kind, stage, meeting, n in self.session.execute(stmt):
-            out[rid].reviews += n
-            bases = self.timeline.bases(meeting)
-            for s in review_stages:
-                if (
-                    s.applies(level, kind)
-                    and _passed(s.due(bases), self.today)
-                    and RANK[Step(stage)] < RANK[s.step]
-                ):  # type: ignore[index]
-                    out[rid].reviews_overdue += n
-                    break
-
-
-def _chunks(items: list, size: int) -> Iterable[list]:  # type: ignore[type-arg]
-    for i in range(0, len(items), size):
-        yield items[i : i + size]

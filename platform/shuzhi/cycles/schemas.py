@@ -62,7 +62,7 @@ class ReviewSchema(Schema):
     stage = fields.Enum(Step, by_value=True)
     stage_label = fields.String()
     meeting_date = fields.Date(allow_none=True)
-    children = fields.Integer()
+    sub_reviews = fields.Integer()
     own = fields.Nested(ProgressSchema)
     subtree = fields.Nested(ProgressSchema)
     results = fields.Dict(allow_none=True)

@@ -9,6 +9,7 @@ Chinese message).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shuzhi.audit.service import record
-from shuzhi.cycles import access, build
+from shuzhi.cycles import access, build, tallies
 from shuzhi.cycles import timeline as tl
 from shuzhi.cycles.access import Who
 from shuzhi.cycles.calendar import SpecError, parse_spec, today_in_china
@@ -95,6 +96,17 @@ def root_review(session: Session, campaign: Campaign) -> Review:
     return review
 
 
+def top_reviews(session: Session, campaign: Campaign) -> list[tuple[Review, str]]:
+    """The top review and the reviews right under it, with the receiving orgs' names (one query)."""
+    rows = session.execute(
+        select(Review, Org.name, Org.code)
+        .join(Org, Org.id == Review.receiver_org_id)
+        .where(Review.campaign_id == campaign.id, Review.level <= 2)
+    ).all()
+    rows.sort(key=lambda row: (row[0].level, row[2]))
+    return [(review, name) for review, name, _code in rows]
+
+
 def child_reviews(session: Session, review: Review) -> list[Review]:
     return list(
         session.scalars(
@@ -145,6 +157,21 @@ def deadlines(session: Session, campaign: Campaign) -> list[Deadline]:
             select(Deadline).where(Deadline.campaign_id == campaign.id).order_by(Deadline.position)
         )
     )
+
+
+def campaign_and_timeline(session: Session, campaign_id: int) -> tuple[Campaign, tl.Timeline]:
+    """A campaign with its timeline, in one query (the campaign page reads both)."""
+    rows = session.execute(
+        select(Campaign, Deadline)
+        .outerjoin(Deadline, Deadline.campaign_id == Campaign.id)
+        .where(Campaign.id == campaign_id)
+        .order_by(Deadline.position)
+    ).all()
+    if not rows:
+        raise NotFound(_("找不到该述职评议工作。"))
+    campaign = rows[0][0]
+    stages = [tl.StagePlan.from_row(d) for _c, d in rows if d is not None]
+    return campaign, tl.Timeline(stages, campaign.opened_on)
 
 
 def timeline(session: Session, campaign: Campaign) -> tl.Timeline:
@@ -419,6 +446,18 @@ def _insert_tree(
             )
     for chunk in _chunks(reporter_rows, BATCH):
         conn.execute(insert(Reporter.__table__), chunk)
+    by_group = Counter((r["review_path"], r["level"]) for r in reporter_rows)
+    tallies.apply(
+        session,
+        tenant_id,
+        campaign.id,
+        tallies.reporter_deltas(
+            (path, lvl, "", Step.PREPARE.value, n) for (path, lvl), n in by_group.items()
+        ),
+        tallies.review_deltas(
+            (r["path"], r["level"], r["receiver_kind"], "", Step.PREPARE.value, 1) for r in review_rows
+        ),
+    )
     return {
         "reviews": len(review_rows),
         "reporters": len(reporter_rows),
@@ -699,6 +738,12 @@ def move_reporter(
             )
     reporter.stage = target
     session.flush()
+    tallies.apply(
+        session,
+        reporter.tenant_id,
+        reporter.campaign_id,
+        tallies.reporter_deltas([(reporter.review_path, reporter.level, current.value, target.value, 1)]),
+    )
     record(
         session,
         "reporter.transition",
@@ -775,6 +820,14 @@ def move_review(
             )
         _review_guard(session, review, target)
     review.stage = target
+    tallies.apply(
+        session,
+        review.tenant_id,
+        review.campaign_id,
+        reviews=tallies.review_deltas(
+            [(review.path, review.level, review.receiver_kind, current.value, target.value, 1)]
+        ),
+    )
     if target is Step.CLOSED:
         _report_up(session, review, today or today_in_china())
     elif review.results is not None:
@@ -834,8 +887,8 @@ def _report_up(session: Session, review: Review, today: date) -> None:
     """Close the review's reporters and keep the results it reports upward (JX-04, SX-14)."""
     campaign = get_campaign(session, review.campaign_id)
     tline = timeline(session, campaign)
-    own = Rollup(session, campaign.id, tline, today).own([review])[review.id]
-    sub = Rollup(session, campaign.id, tline, today).subtree([review])[review.id]
+    own_p, sub_p = Rollup(session, campaign.id, tline, today).progress([review])
+    own, sub = own_p[review.id], sub_p[review.id]
     stats = session.execute(
         select(
             func.count(),
@@ -844,6 +897,19 @@ def _report_up(session: Session, review: Review, today: date) -> None:
             func.sum(func.cast(Reporter.mode == Mode.ONSITE, Integer())),
         ).where(Reporter.review_id == review.id)
     ).one()
+    moving = session.execute(
+        select(Reporter.level, Reporter.stage, func.count())
+        .where(Reporter.review_id == review.id, Reporter.stage != Step.CLOSED)
+        .group_by(Reporter.level, Reporter.stage)
+    ).all()
+    tallies.apply(
+        session,
+        review.tenant_id,
+        review.campaign_id,
+        tallies.reporter_deltas(
+            (review.path, lvl, stage.value, Step.CLOSED.value, n) for lvl, stage, n in moving
+        ),
+    )
     session.execute(
         update(Reporter)
         .where(Reporter.review_id == review.id, Reporter.stage != Step.CLOSED)
@@ -888,11 +954,16 @@ def rollup(session: Session, campaign: Campaign, *, today: date | None = None) -
 
 
 def progress(
-    session: Session, campaign: Campaign, reviews: Sequence[Review], *, today: date | None = None
+    session: Session,
+    campaign: Campaign,
+    reviews: Sequence[Review],
+    *,
+    today: date | None = None,
+    tline: tl.Timeline | None = None,
 ) -> tuple[dict[int, Progress], dict[int, Progress]]:
     """(own, subtree) progress of ``reviews``."""
-    r = rollup(session, campaign, today=today)
-    return r.own(reviews), r.subtree(reviews)
+    tline = tline or timeline(session, campaign)
+    return Rollup(session, campaign.id, tline, today or today_in_china()).progress(reviews)
 
 
 def reporter_deadlines(

@@ -66,11 +66,14 @@ def open_campaign(tenant: str) -> Any:
 @bp.get("/campaigns/<int:campaign_id>")
 @require(Perm.CYCLES_MANAGE)
 def campaign(tenant: str, campaign_id: int) -> str:
+    """The campaign as a tree: the top review and the reviews under it, each rolled up."""
     today = today_in_china()
-    c = service.get_campaign(db.session, campaign_id)
-    root = service.root_review(db.session, c)
-    tree = present.reviews(db.session, c, [root, *service.child_reviews(db.session, root)], today=today)
-    tline = service.timeline(db.session, c)
+    c, tline = service.campaign_and_timeline(db.session, campaign_id)
+    top = service.top_reviews(db.session, c)
+    if not top:
+        raise NotFound()
+    names = {r.receiver_org_id: name for r, name in top}
+    tree = present.reviews(db.session, c, [r for r, _name in top], names=names, tline=tline, today=today)
     return render_template(
         "cycles/campaign.html",
         campaign=c,
@@ -78,7 +81,27 @@ def campaign(tenant: str, campaign_id: int) -> str:
         children=tree[1:],
         stages=[(s, s.due(tline.bases())) for s in tline.stages],
         today=today,
+        labels=node_labels(),
     )
+
+
+def node_labels() -> dict[str, str]:
+    """The tree's words, translated once per page rather than once per node."""
+    return {
+        "total": _("述职人"),
+        "submitted": _("已提交"),
+        "reviewed": _("已述职"),
+        "evaluated": _("已测评"),
+        "graded": _("已定等次"),
+        "plans_in": _("整改方案"),
+        "overdue": _("逾期"),
+        "people": _("人"),
+        "reviews_overdue": _("逾期单元"),
+        "sub_reviews": _("下级评议单元"),
+        "meeting": _("会议"),
+        "loading": _("正在加载…"),
+        "toggle": _("展开或收起下级评议单元"),
+    }
 
 
 @bp.get("/campaigns/<int:campaign_id>/reviews/<int:review_id>/children")
@@ -90,7 +113,7 @@ def review_children(tenant: str, campaign_id: int, review_id: int) -> str:
     if review.campaign_id != c.id:
         raise NotFound()
     items = present.reviews(db.session, c, service.child_reviews(db.session, review), today=today_in_china())
-    return render_template("cycles/_children.html", campaign=c, nodes=items)
+    return render_template("cycles/_children.html", campaign=c, nodes=items, labels=node_labels())
 
 
 @bp.app_template_filter("spec_label")
