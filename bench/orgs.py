@@ -2,11 +2,14 @@
 and xlsx import throughput against a plain executemany insert.
 
     python bench/orgs.py [--pg-url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--nodes 1000000]
+                         [--variants varint,ordinal|all|none] [--skip-import] [--skip-reindex]
+                         [--first-id 1]
 
 Builds a scratch database with the real migrations, a province-shaped tree for
 one tenant (plus a smaller tree for a second tenant, interleaved in the heap),
-and a closure table over the same rows; drops the database at the end. See
-bench/README.md for what each figure means.
+a closure table over the same rows and, for ``--variants``, side tables
+holding the same orgs under candidate path representations (bench/pathkeys.py);
+drops the database at the end. See bench/README.md for what each figure means.
 """
 
 from __future__ import annotations
@@ -20,11 +23,14 @@ import re
 import statistics
 import sys
 import tempfile
+import textwrap
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import pathkeys
 from _common import (
     DEFAULT_PG_URL,
     Log,
@@ -42,19 +48,18 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Table,
+    event,
     func,
     insert,
-    literal_column,
     select,
     text,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from shuzhi.config import Config
 from shuzhi.orgs.models import Org
-from shuzhi.orgs.service import in_subtree, subtree_count
+from shuzhi.orgs.service import subtree_count
 from shuzhi.tenancy import rls
 from shuzhi.tenancy.models import Tenant
 from shuzhi.tenancy.scope import set_session_scope
@@ -225,56 +230,110 @@ def build_closure(conn: Connection, app_role: str) -> int:
     return conn.execute(text("SELECT count(*) FROM org_closure")).scalar_one()
 
 
-def relation_sizes(conn: Connection) -> list[str]:
-    """Size of each relation (and leaf density of the two indexes, when pgstattuple is there)."""
+def relation_sizes(conn: Connection, variants: list[pathkeys.Variant] = ()) -> dict[str, str]:  # type: ignore[assignment]
+    """Size of each relation, and how full the btree indexes' leaf pages are (when pgstattuple is there)."""
     try:
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS pgstattuple"))
         density = True
     except Exception:
         density = False
-    out = []
-    for name in ["orgs", "ix_orgs_tenant_id_path", "org_closure", "org_closure_pkey"]:
-        size = conn.execute(text("SELECT pg_size_pretty(pg_relation_size(:n))"), {"n": name}).scalar_one()
-        if density and name.startswith(("ix_", "org_closure_")):
+    names = ["orgs", "ix_orgs_tenant_id_path", "org_closure", "org_closure_pkey"]
+    names += [f"{v.table}_ix" for v in variants if not v.on_orgs]
+    out = {}
+    for name in names:
+        size, am = conn.execute(
+            text(
+                "SELECT pg_size_pretty(pg_relation_size(c.oid)), a.amname"
+                " FROM pg_class c LEFT JOIN pg_am a ON a.oid = c.relam WHERE c.relname = :n"
+            ),
+            {"n": name},
+        ).one()
+        if density and am == "btree":
             leaf = conn.execute(
                 text("SELECT avg_leaf_density FROM pgstatindex(:n)"), {"n": name}
             ).scalar_one()
-            size += f" (leaf pages {leaf:.0f}% full)"
-        out.append(f"{name} {size}")
+            size += f" {leaf:.0f}% full"
+        out[name] = size
     return out
 
 
 # --- subtree counts ----------------------------------------------------------
 
 
-def ours(tenant_id: int, prefix: str) -> Any:
-    """service.subtree_count's statement: the ORM adds ``tenant_id = :t`` to it in the app."""
-    return select(func.count()).select_from(ORGS).where(ORGS.c.tenant_id == tenant_id, in_subtree(prefix))
-
-
-def proposed(prefix: str) -> Any:
-    """The same count with the tenant criterion written as the RLS policy writes it (README: finding)."""
-    tenant = literal_column(rls.TENANT)
-    return select(func.count()).select_from(ORGS).where(ORGS.c.tenant_id == tenant, in_subtree(prefix))
-
-
 def anchor(org_id: int) -> Any:
     return select(func.count()).select_from(CLOSURE).where(CLOSURE.c.ancestor_id == org_id)
 
 
-def literal_sql(stmt: Any) -> str:
-    return str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+@contextmanager
+def sent(engine_: Engine) -> Iterator[list[tuple[str, Any]]]:
+    """The (SQL, parameters) pairs the engine hands to psycopg meanwhile: what the app really sends."""
+    seen: list[tuple[str, Any]] = []
+
+    def grab(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(engine_, "before_cursor_execute", grab)
+    try:
+        yield seen
+    finally:
+        event.remove(engine_, "before_cursor_execute", grab)
 
 
-def explain(conn: Connection, stmt: Any) -> list[str]:
-    sql = f"EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, SUMMARY OFF) {literal_sql(stmt)}"
-    return [r[0] for r in conn.exec_driver_sql(sql)]
+def capture(engine_: Engine, call: Callable[[], Any]) -> tuple[str, Any, Any]:
+    """Run ``call`` once; the last statement it sent, its parameters and the call's result."""
+    with sent(engine_) as seen:
+        result = call()
+    sql, params = seen[-1]
+    return sql, params, result
 
 
-def server_seconds(conn: Connection, stmt: Any) -> float:
-    """Execution time PostgreSQL reports for the query (no client round trip, no planning)."""
-    sql = f"EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON, FORMAT JSON) {literal_sql(stmt)}"
-    return float(conn.exec_driver_sql(sql).scalar_one()[0]["Execution Time"]) / 1000
+def driver_cursor(conn: Connection) -> Any:
+    return conn.connection.driver_connection.cursor()
+
+
+def explain_json(conn: Connection, sql: str, params: Any) -> dict[str, Any]:
+    """EXPLAIN ANALYZE of a statement as sent, planned for these values (never a prepared plan)."""
+    with driver_cursor(conn) as cur:
+        cur.execute(
+            f"EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, SUMMARY ON, FORMAT JSON) {sql}", params, prepare=False
+        )
+        return cur.fetchone()[0][0]
+
+
+def explain_text(conn: Connection, sql: str, params: Any) -> list[str]:
+    with driver_cursor(conn) as cur:
+        cur.execute(f"EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, SUMMARY OFF) {sql}", params, prepare=False)
+        return [r[0] for r in cur.fetchall()]
+
+
+def normalized(sql: str) -> str:
+    """A statement as pg_prepared_statements shows it: psycopg turns %(name)s into $n."""
+    return re.sub(r"\s+", " ", re.sub(r"%\(\w+\)s|\$\d+", "?", sql)).strip()
+
+
+def plan_cache(conn: Connection) -> dict[str, tuple[int, int]]:
+    """(generic, custom) plans so far of each statement psycopg prepared on this connection
+    (it prepares a statement on its 6th execution; PostgreSQL then plans it anew for each
+    execution, custom, until a generic plan looks no dearer than the custom ones)."""
+    rows = conn.exec_driver_sql("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+    return {normalized(sql): (g, c) for sql, g, c in rows}
+
+
+@dataclass
+class Method:
+    """One way of counting a subtree: what it sends per subtree, or a whole call (the ORM)."""
+
+    name: str
+    conn: Connection
+    sent: list[tuple[str, Any]] = field(default_factory=list)  # per subtree: (SQL, parameters)
+    call: Callable[[int], int] | None = None  # per subtree index, instead of replaying ``sent``
+    server: bool = True  # timed by EXPLAIN ANALYZE too
+
+    def run(self, k: int) -> int:
+        if self.call is not None:
+            return self.call(k)
+        sql, params = self.sent[k]
+        return self.conn.exec_driver_sql(sql, params).scalar_one()
 
 
 @dataclass
@@ -284,7 +343,17 @@ class SizeResult:
     rounds: int
     wall: dict[str, list[float]]  # method -> seconds per query, client side
     server: dict[str, list[float]]  # method -> seconds per query, PostgreSQL's execution time
+    buffers: dict[str, tuple[float, float]]  # method -> shared buffers (hit, read) per query, medians
     plans: dict[str, list[str]]
+    plan_cache: dict[str, tuple[int, int]]  # method -> (generic, custom) plans during the timing loop
+    statements: dict[str, str]  # method -> the SQL it sends, as captured (first subtree)
+
+    def cached(self, method: str) -> str:
+        """How PostgreSQL's plan cache ran the method's prepared statement in the timing loop."""
+        generic, custom = self.plan_cache.get(method, (0, 0))
+        if not generic + custom:
+            return "-"
+        return "generic" if not custom else "custom" if not generic else f"{generic}g/{custom}c"
 
     def ms(self, method: str, server: bool = False) -> float:
         return median_ms((self.server if server else self.wall)[method])
@@ -307,64 +376,113 @@ def pick_subtrees(tree: Tree, target: int, rng: random.Random) -> list[int]:
     return sorted(rng.sample(pool, min(SUBTREES_PER_SIZE, len(pool))))
 
 
+@dataclass
+class Pick:
+    """A subtree's root: its id, the app's path and its chain (for the variants' keys)."""
+
+    org_id: int
+    path: str
+    chain: pathkeys.Chain
+
+
+def methods_for(
+    picks: list[Pick],
+    session: Session,
+    app_engine: Engine,
+    owner: Connection,
+    variants: list[pathkeys.Variant],
+    models: pathkeys.Models,
+) -> list[Method]:
+    """Every method's statements for these subtrees, captured as the app's session sends them."""
+    app = session.connection()
+    # ours: service.subtree_count itself, in the tenant-scoped session (scope.py adds the criterion)
+    ours = Method(
+        "ours",
+        app,
+        [capture(app_engine, lambda p=p: subtree_count(session, Org(path=p.path)))[:2] for p in picks],
+    )
+    out = [
+        ours,
+        Method(
+            "anchor",
+            app,
+            [capture(app_engine, lambda p=p: app.execute(anchor(p.org_id)).scalar_one())[:2] for p in picks],
+        ),
+        Method("owner", owner, ours.sent, server=False),
+        Method("orm", app, call=lambda k: subtree_count(session, Org(path=picks[k].path)), server=False),
+    ]
+    for v in variants:
+        model = models.of(v, Org)
+        stmts = [
+            capture(
+                app_engine,
+                lambda p=p, v=v, model=model: session.scalar(
+                    select(func.count()).select_from(model).where(v.cond(model.path, p.chain))
+                ),
+            )[:2]
+            for p in picks
+        ]
+        out.append(Method(v.name, app, stmts))
+    return out
+
+
 def measure_size(
     label: str,
-    picks: list[tuple[int, str]],
-    tenant_id: int,
-    session: Session,
-    owner: Connection,
+    picks: list[Pick],
+    methods: list[Method],
     rng: random.Random,
     budget_s: float = BUDGET_S_PER_SIZE,
 ) -> SizeResult:
     """All methods on the same subtrees, interleaved query by query, in rotating order."""
-    app = session.connection()
-    runs: dict[str, Callable[[int, str], int]] = {
-        "ours": lambda oid, p: app.execute(ours(tenant_id, p)).scalar_one(),
-        "anchor": lambda oid, p: app.execute(anchor(oid)).scalar_one(),
-        "owner": lambda oid, p: owner.execute(ours(tenant_id, p)).scalar_one(),
-        "orm": lambda oid, p: subtree_count(session, Org(path=p)),
-        "proposed": lambda oid, p: app.execute(proposed(p)).scalar_one(),
-    }
-    names = list(runs)
+    names = [m.name for m in methods]
     counts = []
-    for oid, p in picks:
-        got = {k: run(oid, p) for k, run in runs.items()}
+    for k, p in enumerate(picks):
+        got = {m.name: m.run(k) for m in methods}
         if len(set(got.values())) != 1:
-            raise SystemExit(f"counts disagree for org {oid} ({p}): {got}")
+            raise SystemExit(f"counts disagree for org {p.org_id} ({p.path}): {got}")
         counts.append(got["anchor"])
 
     # warm-up: buffer cache, psycopg's prepared statements (after 5 runs), plan cache
-    warm: dict[str, list[float]] = {k: [] for k in names}
+    warm: dict[str, list[float]] = {n: [] for n in names}
     for _ in range(6):
-        for oid, p in picks:
-            for k in names:
-                warm[k].append(timed(lambda k=k, oid=oid, p=p: runs[k](oid, p))[0])
+        for k in range(len(picks)):
+            for m in methods:
+                warm[m.name].append(timed(lambda m=m, k=k: m.run(k))[0])
     per_round = sum(statistics.median(v) for v in warm.values()) * len(picks)
     rounds = max(20, min(400, int(budget_s / per_round)))
 
-    wall: dict[str, list[float]] = {k: [] for k in names}
+    wall: dict[str, list[float]] = {n: [] for n in names}
+    cache_before = plan_cache(methods[0].conn)
     with quiet_gc():
         for r in range(rounds):
-            order = picks[:]
+            order = list(range(len(picks)))
             rng.shuffle(order)
-            for oid, p in order:
-                for k in names[r % len(names) :] + names[: r % len(names)]:  # rotate who goes first
-                    wall[k].append(timed(lambda k=k, oid=oid, p=p: runs[k](oid, p))[0])
+            for k in order:
+                for m in methods[r % len(methods) :] + methods[: r % len(methods)]:  # rotate who goes first
+                    wall[m.name].append(timed(lambda m=m, k=k: m.run(k))[0])
 
-    stmts: dict[str, Callable[[int, str], Any]] = {
-        "ours": lambda oid, p: ours(tenant_id, p),
-        "anchor": lambda oid, p: anchor(oid),
-        "proposed": lambda oid, p: proposed(p),
-    }
-    server: dict[str, list[float]] = {k: [] for k in stmts}
+    cache_after = plan_cache(methods[0].conn)
+    explained = [m for m in methods if m.server]
+    replans = {}
+    for m in explained:
+        key = normalized(m.sent[0][0])
+        g0, c0 = cache_before.get(key, (0, 0))
+        g1, c1 = cache_after.get(key, (0, 0))
+        replans[m.name] = (g1 - g0, c1 - c0)
+    server: dict[str, list[float]] = {m.name: [] for m in explained}
+    hits: dict[str, list[int]] = {m.name: [] for m in explained}
+    reads: dict[str, list[int]] = {m.name: [] for m in explained}
     for r in range(SERVER_REPS):
-        for oid, p in picks:
-            for k in list(stmts)[r % 3 :] + list(stmts)[: r % 3]:
-                server[k].append(server_seconds(app, stmts[k](oid, p)))
-
-    oid, p = picks[0]
-    plans = {"ours": explain(app, ours(tenant_id, p)), "anchor": explain(app, anchor(oid))}
-    return SizeResult(label, counts, rounds, wall, server, plans)
+        for k in range(len(picks)):
+            for m in explained[r % len(explained) :] + explained[: r % len(explained)]:
+                got = explain_json(m.conn, *m.sent[k])
+                server[m.name].append(float(got["Execution Time"]) / 1000)
+                hits[m.name].append(got["Plan"]["Shared Hit Blocks"])
+                reads[m.name].append(got["Plan"]["Shared Read Blocks"])
+    buffers = {n: (statistics.median(hits[n]), statistics.median(reads[n])) for n in server}
+    plans = {m.name: explain_text(m.conn, *m.sent[0]) for m in explained}
+    statements = {m.name: m.sent[0][0] for m in explained}
+    return SizeResult(label, counts, rounds, wall, server, buffers, plans, replans, statements)
 
 
 def scope_cost(app_engine: Engine, tenant_id: int, reps: int = 300) -> float:
@@ -590,10 +708,12 @@ def import_throughput(
 
 
 def measure_all(
-    picks: dict[str, list[tuple[int, str]]],
+    picks: dict[str, list[Pick]],
     tenant_id: int,
     app_engine: Engine,
     owner_engine: Engine,
+    variants: list[pathkeys.Variant],
+    models: pathkeys.Models,
     rng: random.Random,
     log: Log,
     budget_s: float,
@@ -603,24 +723,97 @@ def measure_all(
     set_session_scope(session, tenant_id=tenant_id)  # the app's after_begin hook sets the GUCs
     try:
         with owner_engine.connect() as owner:
+            # the owner replays the app's statement, whose tenant criterion reads this setting
+            owner.execute(text("SELECT set_config('shuzhi.tenant', :t, false)"), {"t": str(tenant_id)})
             for label, subtrees in picks.items():
-                results.append(measure_size(label, subtrees, tenant_id, session, owner, rng, budget_s))
-                log(f"{label}: {len(subtrees)} subtrees x {results[-1].rounds} rounds")
+                methods = methods_for(subtrees, session, app_engine, owner, variants, models)
+                results.append(measure_size(label, subtrees, methods, rng, budget_s))
+                log(
+                    f"{label}: {len(subtrees)} subtrees x {results[-1].rounds} rounds x {len(methods)} methods"
+                )
             owner.rollback()
     finally:
         session.close()
     return results
 
 
+def ordinals(tree: Tree) -> list[int]:
+    """Each node's rank among its siblings, 1-based, in id order (ids grow in tree order within a level)."""
+    seen: dict[int, int] = {}
+    out = [0] * len(tree)
+    for i, p in enumerate(tree.parent):
+        seen[p] = seen.get(p, 0) + 1
+        out[i] = seen[p]
+    return out
+
+
+def chains(trees: list[Tree], tenant_ids: list[int]) -> Callable[[], Iterator[tuple[int, pathkeys.Chain]]]:
+    """(id, chain) of every node in id order, as a generator factory (one pass per side table)."""
+    rank: dict[int, int] = {}
+    for t in trees:
+        rank.update(zip(t.ids, ordinals(t), strict=True))
+    owner_of = [
+        (oid, t, tid, i) for t, tid in zip(trees, tenant_ids, strict=True) for i, oid in enumerate(t.ids)
+    ]
+    owner_of.sort(key=lambda r: r[0])
+
+    def rows() -> Iterator[tuple[int, pathkeys.Chain]]:
+        for oid, t, tid, i in owner_of:
+            ids = tuple(int(x) for x in t.paths[i][1:-1].split("/"))
+            yield oid, pathkeys.Chain(tid, ids, tuple(rank[x] for x in ids))
+
+    return rows
+
+
+def chain_of(path: str, tenant_id: int, rank: dict[int, int]) -> pathkeys.Chain:
+    ids = tuple(int(x) for x in path[1:-1].split("/"))
+    return pathkeys.Chain(tenant_id, ids, tuple(rank[x] for x in ids))
+
+
+def build_side_tables(
+    owner_engine: Engine,
+    variants: list[pathkeys.Variant],
+    rows: Callable[[], Iterator[tuple[int, pathkeys.Chain]]],
+    app_role: str,
+    log: Log,
+) -> None:
+    for v in variants:
+        if v.on_orgs:
+            continue
+        with (
+            owner_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn,
+            driver_cursor(conn) as cur,
+        ):
+
+            def build(cur: Any = cur, v: pathkeys.Variant = v) -> None:
+                pathkeys.create_side_table(cur, v, rls.TENANT, app_role)
+                pathkeys.load_side_table(cur, v, rows())
+                cur.execute(f"VACUUM (ANALYZE) {v.table}")
+
+            t0, _ = timed(build)
+        log(f"variant {v.name}: {v.table} loaded, index built by inserts, in {t0:.1f}s")
+
+
 # --- report ------------------------------------------------------------------
 
 
+def verdict(ratio: float) -> str:
+    return "PASS" if ratio <= GOAL_RATIO else "FAIL"
+
+
 def report_counts(keep: Callable[..., None], results: list[SizeResult], scope_ms: float) -> None:
-    keep("SUBTREE COUNT - median per query, client round trip (SQLAlchemy Core + psycopg), warm cache")
-    keep("  ours   = SELECT count(*) FROM orgs WHERE tenant_id = :t AND path >= :p AND path < :p_upper,")
-    keep("           as shuzhi_app (no BYPASSRLS, RLS policy active, tenant set by set_config)")
-    keep("  anchor = SELECT count(*) FROM org_closure WHERE ancestor_id = :id, same connection")
-    verdict = lambda ratio: "PASS" if ratio <= GOAL_RATIO else "FAIL"  # noqa: E731
+    keep("SUBTREE COUNT - median per query, client round trip (the statement as the app sends it, replayed")
+    keep("through psycopg on the app's connection), warm cache")
+    keep("  ours   = service.subtree_count()'s statement exactly as the ORM sent it in a tenant-scoped")
+    keep("           session (captured from the engine), as shuzhi_app (no BYPASSRLS, RLS policy active,")
+    keep("           tenant set by the app's after_begin hook):")
+    keep(
+        "\n".join(
+            "             " + line
+            for line in textwrap.wrap(" ".join(results[0].statements["ours"].split()), 86)
+        )
+    )
+    keep("  anchor = " + " ".join(results[0].statements["anchor"].split()) + ", same connection")
     rows = [
         [
             r.label,
@@ -636,26 +829,26 @@ def report_counts(keep: Callable[..., None], results: list[SizeResult], scope_ms
     ]
     headers = ["size", "nodes counted", "ours ms", "anchor ms", "ours/anchor", f"goal <= {GOAL_RATIO}"]
     keep(table([*headers, "server ours/anchor", "server goal"], rows))
-    keep("(server = the same two queries timed by PostgreSQL itself, EXPLAIN ANALYZE Execution Time: the")
-    keep(" database work without the client round trip, which a busy machine makes noisy; see below)")
+    keep("(server = the same two statements timed by PostgreSQL itself, EXPLAIN ANALYZE Execution Time:")
+    keep(" the database work without the client round trip, which a busy machine makes noisy)")
     keep()
-    keep("For information, same runs (ms are medians): owner = the same SQL as the owner role (superuser,")
-    keep("RLS bypassed); ORM = service.subtree_count() in a tenant-scoped Session; proposed = ours with")
-    keep("the tenant criterion written as the RLS policy writes it (README, finding); paired = median of")
+    keep("For information, same rounds (ms are medians): owner = ours' statement as the owner role")
+    keep("(superuser, RLS bypassed); ORM = the whole service.subtree_count() call; paired = median of")
     keep("per-query ratios to the adjacent anchor query; server = PostgreSQL's own Execution Time")
-    keep(f"(EXPLAIN ANALYZE, TIMING OFF; {SERVER_REPS} runs per subtree), ms ours / anchor, then ratios.")
+    keep(f"(EXPLAIN ANALYZE, TIMING OFF; {SERVER_REPS} runs per subtree); buffers = shared buffers hit/read")
+    keep("per query (read = not in shared_buffers, copied from the OS page cache); plans = how the")
+    keep("prepared statement was planned in the timing loop: generic (planned once) or custom (planned")
+    keep("anew at every execution, which the client-side times include and the server-side ones do not).")
     rows = [
         [
             r.label,
             f"{r.rounds}x{len(r.counts)}",
             f"{r.ms('owner'):.3f}",
             f"{r.ms('orm'):.3f}",
-            f"{r.ms('proposed'):.3f}",
             f"{r.paired():.2f}",
-            f"{r.ratio('proposed'):.2f}",
             f"{r.ms('ours', True):.3f} / {r.ms('anchor', True):.3f}",
-            f"{r.ratio('ours', True):.2f}",
-            f"{r.ratio('proposed', True):.2f}",
+            f"{r.buffers['ours'][0]:.0f}/{r.buffers['ours'][1]:.0f}",
+            f"{r.buffers['anchor'][0]:.0f}/{r.buffers['anchor'][1]:.0f}",
         ]
         for r in results
     ]
@@ -664,12 +857,10 @@ def report_counts(keep: Callable[..., None], results: list[SizeResult], scope_ms
         "queries",
         "owner",
         "ORM",
-        "proposed",
         "paired",
-        "prop/anch",
-        "server ms",
-        "ours",
-        "prop",
+        "server ms ours / anchor",
+        "buf ours",
+        "buf anchor",
     ]
     keep(table(headers, rows))
     keep(f"Setting the tenant per transaction (BEGIN + set_config x3 + COMMIT): {scope_ms:.3f} ms median.")
@@ -681,22 +872,69 @@ def report_counts(keep: Callable[..., None], results: list[SizeResult], scope_ms
             keep("\n".join("    " + line for line in plan_lines(r.plans[method])))
 
 
-def report_reindexed(keep: Callable[..., None], results: list[SizeResult], index: str) -> None:
+def candidate_rows(results: list[SizeResult], names: list[str], sizes: dict[str, str]) -> list[list[str]]:
+    rows = []
+    for n in names:
+        cells = [f"{r.ratio(n):.2f} / {r.ratio(n, True):.2f}" for r in results]
+        ok = all(max(r.ratio(n), r.ratio(n, True)) <= GOAL_RATIO for r in results)
+        v = pathkeys.VARIANTS.get(n)
+        note = "" if v is None or v.viable else f"info only: {v.why_not}"
+        rows.append([n, sizes.get(n, ""), *cells, "PASS" if ok else "FAIL", note])
+    return rows
+
+
+def report_variants(
+    keep: Callable[..., None],
+    results: list[SizeResult],
+    variants: list[pathkeys.Variant],
+    sizes: dict[str, str],
+) -> None:
+    if not variants:
+        return
     keep()
-    keep(f"SECOND PASS after REINDEX INDEX ix_orgs_tenant_id_path ({index.split(' ', 1)[1]}),")
-    keep("same subtrees, shorter loop; not the goal (production indexes are built by inserts):")
+    keep("CANDIDATES - ratio to the anchor, client / server, same rounds as above; PASS = every size <= ")
+    keep(f"{GOAL_RATIO} on both sides. Each is queried through the app's session (its tenant criterion added")
+    keep("by scope.py), as shuzhi_app, under the app's RLS policy; side tables hold the same orgs, index")
+    keep("built by inserts in id order like ix_orgs_tenant_id_path (bench/pathkeys.py):")
+    for v in variants:
+        where = "orgs itself" if v.on_orgs else f"{v.table}, {v.using} {v.index}"
+        keep(f"  {v.name:<12} {v.what} [{where}]")
+    names = ["ours", *[v.name for v in variants]]
+    headers = ["method", "index", *[r.label.split()[0] for r in results], "all sizes", ""]
+    keep(table(headers, candidate_rows(results, names, sizes)))
+    keep()
+    keep("Server ms per query (median), shared buffers hit/read per query and plan cache, by size:")
     rows = [
         [
-            r.label,
-            f"{r.ratio():.2f}",
-            f"{r.paired():.2f}",
-            f"{r.ratio('proposed'):.2f}",
-            f"{r.ratio('ours', True):.2f}",
-            f"{r.ratio('proposed', True):.2f}",
+            n,
+            *[
+                f"{r.ms(n, True):.3f} {r.buffers[n][0]:.0f}/{r.buffers[n][1]:.0f} {r.cached(n)}"
+                for r in results
+            ],
         ]
-        for r in results
+        for n in ["anchor", *names]
     ]
-    keep(table(["size", "ours/anchor", "paired", "proposed/anchor", "server ours", "server proposed"], rows))
+    keep(table(["method", *[r.label.split()[0] for r in results]], rows))
+    big = results[-1]
+    keep(f"PLANS of the candidates ({big.label}, first subtree):")
+    for v in variants:
+        keep(f"  {v.name}:")
+        keep("\n".join("    " + line for line in plan_lines(big.plans[v.name])))
+
+
+def report_reindexed(
+    keep: Callable[..., None],
+    results: list[SizeResult],
+    variants: list[pathkeys.Variant],
+    sizes: dict[str, str],
+) -> None:
+    keep()
+    keep("SECOND PASS after REINDEX of ix_orgs_tenant_id_path and of every candidate's index, same")
+    keep("subtrees, shorter loop; not the goal (production indexes are built by inserts).")
+    keep("Ratio to the anchor, client / server:")
+    names = ["ours", *[v.name for v in variants]]
+    headers = ["method", "index", *[r.label.split()[0] for r in results], "all sizes", ""]
+    keep(table(headers, candidate_rows(results, names, sizes)))
 
 
 # --- main --------------------------------------------------------------------
@@ -708,8 +946,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nodes", type=int, default=1_000_000, help="nodes in the big tenant's tree")
     ap.add_argument("--other-nodes", type=int, default=50_000, help="nodes in the second tenant's tree")
     ap.add_argument("--import-rows", type=int, default=50_000, help="rows for the import throughput part")
+    ap.add_argument(
+        "--variants",
+        default=",".join(pathkeys.DEFAULT),
+        help=f"candidate path representations to measure beside ours: comma-separated names of"
+        f" {', '.join(pathkeys.VARIANTS)}; 'all' or 'none' (default: %(default)s)",
+    )
+    ap.add_argument("--skip-import", action="store_true", help="leave out the import throughput part")
+    ap.add_argument("--skip-reindex", action="store_true", help="leave out the second pass after REINDEX")
+    ap.add_argument(
+        "--first-id",
+        type=int,
+        default=1,
+        help="the first org id (default 1); e.g. 3000001 for the longer ids of a database that already"
+        " holds other tenants' orgs (ids come from one sequence for all tenants)",
+    )
     ap.add_argument("--seed", type=int, default=20261123)
     args = ap.parse_args(argv)
+    variants = pathkeys.parse(args.variants)
+    models = pathkeys.models(variants)
 
     log = Log()
     keep = log.keep
@@ -723,15 +978,19 @@ def main(argv: list[str] | None = None) -> int:
         try:
             with owner_engine.begin() as conn:
                 version = conn.execute(text("SHOW server_version")).scalar_one()
+                shared = conn.execute(text("SHOW shared_buffers")).scalar_one()
                 slugs = ["province", "other", "anchor-1", "ours", "no-audit", "anchor-2"]
                 tenants = dict(zip(slugs, create_tenants(conn, [f"bench-{s}" for s in slugs]), strict=True))
             big, other = tenants["province"], tenants["other"]
 
             t, trees = timed(lambda: [province(args.nodes, rng), province(args.other_nodes, rng)])
-            assign_ids(trees)
+            assign_ids(trees, args.first_id)
             log(f"generated {args.nodes:,} + {args.other_nodes:,} nodes in {t:.1f}s")
             load_s, rows = timed(lambda: load_orgs(owner_engine, trees, [big, other]))
             log(f"COPY {rows:,} org rows in {load_s:.1f}s ({rows / load_s:,.0f} rows/s)")
+            side_s, _ = timed(
+                lambda: build_side_tables(owner_engine, variants, chains(trees, [big, other]), app_role, log)
+            )
             with owner_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 closure_s, pairs = timed(lambda: build_closure(conn, app_role))
                 log(f"closure table: {pairs:,} pairs in {closure_s:.1f}s")
@@ -739,39 +998,58 @@ def main(argv: list[str] | None = None) -> int:
                     lambda: [conn.execute(text(f"VACUUM (ANALYZE) {n}")) for n in ("orgs", "org_closure")]
                 )
                 log(f"VACUUM (ANALYZE) in {vac_s:.1f}s")
-                sizes = relation_sizes(conn)
-            keep(f"PostgreSQL {version}. Tenant {big}: {args.nodes:,} orgs; tenant {other}:")
-            keep(f"{args.other_nodes:,} orgs, interleaved in the heap. COPY {load_s:.0f}s; closure table")
-            keep(f"({pairs:,} pairs) {closure_s:.0f}s; VACUUM ANALYZE {vac_s:.0f}s.")
-            keep("Sizes: " + "; ".join(sizes) + ".")
+                sizes = relation_sizes(conn, variants)
+            keep(f"PostgreSQL {version}, shared_buffers {shared}. Tenant {big}: {args.nodes:,} orgs; tenant")
+            keep(f"{other}: {args.other_nodes:,} orgs, interleaved in the heap. COPY {load_s:.0f}s; closure")
+            keep(f"table ({pairs:,} pairs) {closure_s:.0f}s; VACUUM ANALYZE {vac_s:.0f}s; candidates' side")
+            keep(f"tables {side_s:.0f}s.")
+            keep("Sizes: " + "; ".join(f"{k} {v}" for k, v in sizes.items()) + ".")
             keep()
 
             tree = trees[0]
-            picks: dict[str, list[tuple[int, str]]] = {}
+            rank = dict(zip(tree.ids, ordinals(tree), strict=True))
+            picks: dict[str, list[Pick]] = {}
             for target, label in TARGETS.items():
                 idx = pick_subtrees(tree, target, rng)
                 if idx:
-                    picks[label] = [(tree.ids[i], tree.paths[i]) for i in idx]
+                    picks[label] = [
+                        Pick(tree.ids[i], tree.paths[i], chain_of(tree.paths[i], big, rank)) for i in idx
+                    ]
                 else:
                     log(f"{label}: no subtree of that size with --nodes {args.nodes:,}; skipped")
-            results = measure_all(picks, big, app_engine, owner_engine, rng, log, BUDGET_S_PER_SIZE)
+            results = measure_all(
+                picks, big, app_engine, owner_engine, variants, models, rng, log, BUDGET_S_PER_SIZE
+            )
             report_counts(keep, results, scope_cost(app_engine, big))
+            index_sizes = {"ours": sizes["ix_orgs_tenant_id_path"]}
+            index_sizes.update({v.name: sizes.get(f"{v.table}_ix", "(orgs)") for v in variants})
+            report_variants(keep, results, variants, index_sizes)
 
-            # Second pass: is the gap the index's layout? (level-by-level inserts leave leaf pages half full)
-            with owner_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                t, _ = timed(lambda: conn.execute(text("REINDEX INDEX ix_orgs_tenant_id_path")))
-                conn.execute(text("VACUUM (ANALYZE) orgs"))
-                after = relation_sizes(conn)[1]
-            log(f"REINDEX ix_orgs_tenant_id_path in {t:.1f}s: {after}")
-            again = measure_all(picks, big, app_engine, owner_engine, rng, log, REINDEX_BUDGET_S)
-            report_reindexed(keep, again, after)
+            if not args.skip_reindex:
+                # Second pass: is the gap the index's layout? (level-by-level inserts leave leaf pages half full)
+                indexes = ["ix_orgs_tenant_id_path", *[f"{v.table}_ix" for v in variants if not v.on_orgs]]
+                with owner_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    t, _ = timed(lambda: [conn.execute(text(f"REINDEX INDEX {ix}")) for ix in indexes])
+                    for n in ["orgs", *[v.table for v in variants if not v.on_orgs]]:
+                        conn.execute(text(f"VACUUM (ANALYZE) {n}"))
+                    after = relation_sizes(conn, variants)
+                log(
+                    f"REINDEX of {len(indexes)} index(es) in {t:.1f}s: ix_orgs_tenant_id_path {after['ix_orgs_tenant_id_path']}"
+                )
+                again = measure_all(
+                    picks, big, app_engine, owner_engine, variants, models, rng, log, REINDEX_BUDGET_S
+                )
+                index_sizes = {"ours": after["ix_orgs_tenant_id_path"]}
+                index_sizes.update({v.name: after.get(f"{v.table}_ix", "(orgs)") for v in variants})
+                report_reindexed(keep, again, variants, index_sizes)
 
-            keep()
-            keep(f"IMPORT THROUGHPUT - {args.import_rows:,} org rows as shuzhi_app in a tenant scope:")
-            for line in import_throughput(
-                db, app_engine, {k: tenants[k] for k in slugs[2:]}, args.import_rows, log
-            ):
-                keep(line)
+            if not args.skip_import:
+                keep()
+                keep(f"IMPORT THROUGHPUT - {args.import_rows:,} org rows as shuzhi_app in a tenant scope:")
+                for line in import_throughput(
+                    db, app_engine, {k: tenants[k] for k in slugs[2:]}, args.import_rows, log
+                ):
+                    keep(line)
         finally:
             owner_engine.dispose()
             app_engine.dispose()
@@ -779,7 +1057,11 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("=" * 100)
     load = " ".join(f"{x:.1f}" for x in load_before) + " -> " + " ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"SUMMARY - bench/orgs.py --nodes {args.nodes} (total {log.elapsed():.0f}s; load average {load};")
+    flags = f"--nodes {args.nodes} --variants {args.variants}"
+    flags += f" --first-id {args.first_id}" if args.first_id != 1 else ""
+    flags += " --skip-import" if args.skip_import else ""
+    flags += " --skip-reindex" if args.skip_reindex else ""
+    print(f"SUMMARY - bench/orgs.py {flags} (total {log.elapsed():.0f}s; load average {load};")
     print(f"{os.cpu_count()} CPUs; other work on the machine shows up as noise in every column alike)")
     print("=" * 100)
     print("\n".join(log.summary))
