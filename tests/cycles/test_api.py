@@ -158,6 +158,13 @@ def test_cli_open_and_status(app, demo) -> None:
     assert "含下级共 13 个评议单元，逾期 9 个" in res.output  # JX-04: systems and townships late
     assert "  中共吉县县直机关工作委员会 [准备]" in res.output
     assert "2018-12-25" in res.output and "JX-04" in res.output
+    res = runner.invoke(campaign_cli, ["recount", "--tenant", "jixian"])
+    assert res.exit_code == 0 and "无需重算" in res.output
+    with scoped(db.session, tenant_id=jx.id):
+        db.session.scalars(select(Reporter)).first().stage = "graded"  # edited past the service
+        db.session.commit()
+    res = runner.invoke(campaign_cli, ["recount", "--tenant", "jixian"])
+    assert res.exit_code == 0 and "已按述职人和评议单元重新统计" in res.output
     res = runner.invoke(campaign_cli, ["open", "--tenant", "nobody", "--year", "2018"])
     assert res.exit_code != 0 and "找不到标识为 nobody 的租户" in res.output
     with scoped(db.session, tenant_id=jx.id):

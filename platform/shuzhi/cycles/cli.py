@@ -160,3 +160,27 @@ def _tree(session: Any, campaign: Any, reviews: list[Any], day: date, depth: int
         if r["sub_reviews"] and depth > 1:
             review = service.get_review(session, r["id"])
             _tree(session, campaign, service.child_reviews(session, review), day, depth - 1, indent + "  ")
+
+
+@campaign_cli.command("recount")
+@click.option("--tenant", "slug", required=True, help="租户标识（slug）。")
+@click.option("--year", type=int, default=None, help="述职年度（默认最近一次）。")
+@with_appcontext
+def recount_cmd(slug: str, year: int | None) -> None:
+    """Check the progress tallies against the reporters and reviews; rebuild them if they differ."""
+    from shuzhi.cycles import service, tallies
+    from shuzhi.db import db
+    from shuzhi.tenancy.scope import scoped
+
+    tenant_id = _tenant_id(slug)
+    with scoped(db.session, tenant_id=tenant_id):
+        campaigns = [c for c in service.list_campaigns(db.session) if year is None or c.year == year]
+        if not campaigns:
+            raise click.ClickException(_("该租户还没有开启述职评议。"))
+        campaign = campaigns[0]
+        if tallies.check(db.session, campaign.id):
+            click.echo(_("进度统计与述职人、评议单元一致，无需重算。"))
+            return
+        tallies.recount(db.session, tenant_id, campaign.id)
+        db.session.commit()
+        click.echo(_("进度统计与实际不一致，已按述职人和评议单元重新统计。"))

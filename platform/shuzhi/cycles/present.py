@@ -57,6 +57,10 @@ def reviews(
         names = {
             o.id: o.name for o in service.org_names(session, [r.receiver_org_id for r in items]).values()
         }
+    stage_labels: dict[Any, str] = {}
+    for r in items:
+        if r.stage not in stage_labels:
+            stage_labels[r.stage] = label(r.stage, review=True)
     return [
         {
             "id": r.id,
@@ -66,7 +70,7 @@ def reviews(
             "receiver_name": names.get(r.receiver_org_id, ""),
             "level": r.level,
             "stage": r.stage,
-            "stage_label": label(r.stage, review=True),
+            "stage_label": stage_labels[r.stage],
             "meeting_date": r.meeting_date,
             "sub_reviews": sub[r.id].reviews - 1,
             "own": own[r.id].as_dict(),

@@ -102,6 +102,8 @@ class Rollup:
         self.per_review = [s for s in reporter_stages if s not in self.level_wide]
         self.review_fixed = [s for s in review_stages if s.parsed.base != "meeting"]  # type: ignore[union-attr]
         self.review_meeting = [s for s in review_stages if s not in self.review_fixed]
+        self._by_level: dict[int, int] = {}
+        self._by_class: dict[tuple[int, str], int] = {}
 
     # --- thresholds ------------------------------------------------------------
 
@@ -121,7 +123,14 @@ class Rollup:
         return top
 
     def _level_threshold(self, level: int) -> int:
-        return self._threshold(self.level_wide, level, None, None)
+        if level not in self._by_level:
+            self._by_level[level] = self._threshold(self.level_wide, level, None, None)
+        return self._by_level[level]
+
+    def _review_threshold(self, level: int, kind: str) -> int:
+        if (level, kind) not in self._by_class:
+            self._by_class[(level, kind)] = self._threshold(self.review_fixed, level, kind, None)
+        return self._by_class[(level, kind)]
 
     # --- progress ----------------------------------------------------------------
 
@@ -145,7 +154,7 @@ class Rollup:
                     p.overdue += n if late else 0
             else:
                 sub[rid].reviews += n
-                if RANK[Step(stage)] < self._threshold(self.review_fixed, level, kind, None):
+                if RANK[Step(stage)] < self._review_threshold(level, kind):
                     sub[rid].reviews_overdue += n
         self._per_review(reviews, own, sub)
         self._review_meetings(reviews, own, sub)

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, func, insert, select, text, update
+from sqlalchemy import Integer, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,9 @@ from shuzhi.cycles.models import (
     Extension,
     Mode,
     Reporter,
+    ReporterTally,
     Review,
+    ReviewTally,
     Scope,
     Selection,
 )
@@ -96,15 +98,35 @@ def root_review(session: Session, campaign: Campaign) -> Review:
     return review
 
 
-def top_reviews(session: Session, campaign: Campaign) -> list[tuple[Review, str]]:
-    """The top review and the reviews right under it, with the receiving orgs' names (one query)."""
+#: What a review's row in a listing needs (read as plain rows: a page lists dozens).
+REVIEW_COLUMNS = (
+    Review.id,
+    Review.campaign_id,
+    Review.parent_id,
+    Review.receiver_org_id,
+    Review.path,
+    Review.level,
+    Review.receiver_kind,
+    Review.stage,
+    Review.meeting_date,
+    Review.results,
+)
+
+
+def top_reviews(session: Session, campaign: Campaign) -> list[tuple[Any, str]]:
+    """The top review and the reviews right under it (as rows), with the receiving orgs' names."""
+    top = select(Review.id).where(Review.campaign_id == campaign.id, Review.parent_id.is_(None))
     rows = session.execute(
-        select(Review, Org.name, Org.code)
+        select(*REVIEW_COLUMNS, Org.name.label("receiver_name"), Org.code.label("receiver_code"))
         .join(Org, Org.id == Review.receiver_org_id)
-        .where(Review.campaign_id == campaign.id, Review.level <= 2)
+        .where(
+            Review.campaign_id == campaign.id,
+            # by parent (the index), not by level (every review of the campaign)
+            or_(Review.parent_id.is_(None), Review.parent_id == top.scalar_subquery()),
+        )
     ).all()
-    rows.sort(key=lambda row: (row[0].level, row[2]))
-    return [(review, name) for review, name, _code in rows]
+    rows.sort(key=lambda row: (row.level, row.receiver_code))
+    return [(row, row.receiver_name) for row in rows]
 
 
 def child_reviews(session: Session, review: Review) -> list[Review]:
@@ -1005,12 +1027,20 @@ def reporter_deadlines(
 
 
 def review_counts(session: Session, campaign: Campaign) -> dict[str, int]:
-    """Reviews and reporters of a campaign (for listings)."""
-    reviews = (
-        session.scalar(select(func.count()).select_from(Review).where(Review.campaign_id == campaign.id)) or 0
+    """Reviews and reporters of a campaign, off the top review's tallies (a listing counts no rows)."""
+    top = (
+        select(Review.id)
+        .where(Review.campaign_id == campaign.id, Review.parent_id.is_(None))
+        .scalar_subquery()
     )
-    reporters = (
-        session.scalar(select(func.count()).select_from(Reporter).where(Reporter.campaign_id == campaign.id))
-        or 0
-    )
-    return {"reviews": reviews, "reporters": reporters}
+    reporters, reviews = session.execute(
+        select(
+            select(func.coalesce(func.sum(ReporterTally.n), 0))
+            .where(ReporterTally.review_id == top)
+            .scalar_subquery(),
+            select(func.coalesce(func.sum(ReviewTally.n), 0))
+            .where(ReviewTally.review_id == top)
+            .scalar_subquery(),
+        )
+    ).one()
+    return {"reviews": int(reviews), "reporters": int(reporters)}
