@@ -525,6 +525,9 @@ def edit(tenant: str, user_id: int) -> Any:
 
 def _member_action(user_id: int, action: Callable[[], Any], done: str) -> Response:
     ConfirmForm()
+    # Someone who is not (and was not) a member of this tenant is a 404, as
+    # everywhere else, not a flashed message that would confirm the id exists.
+    service.member(g.tenant, user_id)
     try:
         action()
     except ShuzhiError as exc:
