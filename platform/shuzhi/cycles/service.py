@@ -42,6 +42,7 @@ from shuzhi.cycles.stages import RANK, Step, Workflow, before, label
 from shuzhi.errors import Conflict, NotFound, ValidationFailed
 from shuzhi.orgs import service as orgs
 from shuzhi.orgs.models import Org, Person, Post
+from shuzhi.policy import pinning
 from shuzhi.policy.models import PolicyPin
 from shuzhi.policy.pinning import pin_policy, pinned_policy
 from shuzhi.tenancy.models import Tenant
@@ -69,6 +70,27 @@ def get_campaign(session: Session, campaign_id: int) -> Campaign:
     if campaign is None:
         raise NotFound(_("找不到该述职评议工作。"))
     return campaign
+
+
+def policy_upgrade(session: Session, campaign: Campaign) -> pinning.Upgrade | None:
+    """What a newer plugin version would change in this campaign's pinned policy."""
+    pin = session.get(PolicyPin, campaign.pin_id)
+    return pinning.pending_upgrade(pin) if pin is not None else None
+
+
+def apply_policy_upgrade(session: Session, campaign: Campaign, *, actor: str, reason: str) -> PolicyPin:
+    """Re-pin the campaign to the loaded plugin's policy on an admin's reasoned choice.
+
+    The old pin stays (superseded, visible); the change is audited by pinning
+    and, through the campaign row, by the automatic audit trail.
+    """
+    if campaign.status.value != "open":
+        raise Conflict(_("已结束的述职评议不能更换方案版本。"))
+    pin = session.get(PolicyPin, campaign.pin_id)
+    new = pinning.apply_upgrade(session, pin, actor=actor, reason=reason)
+    campaign.pin_id = new.id
+    session.flush()
+    return new
 
 
 def campaign_for_year(session: Session, year: int) -> Campaign | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -20,6 +20,7 @@ from shuzhi.cycles import access, present, service
 from shuzhi.cycles.calendar import describe_spec, today_in_china
 from shuzhi.db import db
 from shuzhi.errors import NotFound, ShuzhiError, ValidationFailed
+from shuzhi.policy.models import PolicyPin
 from shuzhi.tenancy.models import Role
 from shuzhi.web import nav
 
@@ -83,6 +84,47 @@ def campaign(tenant: str, campaign_id: int) -> str:
         today=today,
         labels=node_labels(),
     )
+
+
+@bp.get("/campaigns/<int:campaign_id>/policy")
+@require(Perm.CYCLES_MANAGE)
+def campaign_policy(tenant: str, campaign_id: int, *, error: str | None = None, reason: str = "") -> Any:
+    """The campaign's pinned policy, and what a newer plugin version would change."""
+    c = service.get_campaign(db.session, campaign_id)
+    pin = db.session.get(PolicyPin, c.pin_id)
+    history = []
+    p = pin
+    while p is not None and p.supersedes_id is not None:
+        p = db.session.get(PolicyPin, p.supersedes_id)
+        if p is not None:
+            history.append(p)
+    html = render_template(
+        "cycles/policy.html",
+        campaign=c,
+        pin=pin,
+        history=history,
+        upgrade=service.policy_upgrade(db.session, c),
+        error=error,
+        reason=reason,
+    )
+    return (html, 422) if error else html
+
+
+@bp.post("/campaigns/<int:campaign_id>/policy/upgrade")
+@require(Perm.CYCLES_MANAGE)
+def campaign_policy_upgrade(tenant: str, campaign_id: int) -> Any:
+    """Adopt the plugin's newer policy for this campaign, with a reason (audited)."""
+    c = service.get_campaign(db.session, campaign_id)
+    reason = request.form.get("reason", "").strip()
+    try:
+        service.apply_policy_upgrade(
+            db.session, c, actor=g.user.username if g.get("user") else "", reason=reason
+        )
+        db.session.commit()
+    except ShuzhiError as exc:
+        db.session.rollback()
+        return campaign_policy(tenant, campaign_id, error=exc.message, reason=reason)
+    return redirect(url_for("cycles_portal.campaign_policy", campaign_id=campaign_id, upgraded=1))
 
 
 def node_labels() -> dict[str, str]:
