@@ -101,3 +101,21 @@ def test_config_reads_environment(tmp_path) -> None:
     assert cfg.ADMIN_DATABASE_URL == cfg.DATABASE_URL
     assert len(cfg.SECRET_KEY) == 64
     assert Config.from_env(environ={"SHUZHI_INSTANCE_PATH": str(tmp_path)}).SECRET_KEY == cfg.SECRET_KEY
+
+
+@pytest.mark.parametrize(("hops", "seen"), [(0, "10.0.0.9"), (1, "203.0.113.7")])
+def test_proxy_hops_decide_whose_address_counts(tmp_path, hops: int, seen: str) -> None:
+    # Behind one ingress the client is the last X-Forwarded-For hop; without
+    # SHUZHI_PROXY_HOPS a forged header is ignored and the peer address counts.
+    from flask import request
+
+    from shuzhi import create_app
+
+    app = create_app(Config.from_env(environ={"SHUZHI_INSTANCE_PATH": str(tmp_path), "SHUZHI_PROXY_HOPS": str(hops)}))
+    app.add_url_rule("/_whoami", "whoami", lambda: f"{request.remote_addr} {request.scheme}")
+    r = app.test_client().get(
+        "/_whoami",
+        headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.7", "X-Forwarded-Proto": "https"},
+        environ_base={"REMOTE_ADDR": "10.0.0.9"},
+    )
+    assert r.text == f"{seen} {'https' if hops else 'http'}"

@@ -18,6 +18,14 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app = Flask(__name__, instance_path=cfg.INSTANCE_PATH, instance_relative_config=False)
     app.config.from_mapping(cfg.flask_mapping())
     logging.basicConfig(level=logging.INFO)
+    if cfg.PROXY_HOPS:
+        # Trust X-Forwarded-For/-Proto/-Host from exactly this many proxies in
+        # front of us, so rate limits, audit addresses and https links see the
+        # client, not the proxy; a forged header from further out is ignored.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = cfg.PROXY_HOPS
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     from shuzhi import extensions
     from shuzhi.plugins import hooks

@@ -61,6 +61,9 @@ class Config:
     LOGIN_RATE_LIMIT: str = "30 per 5 minutes"
     #: Password-reset requests per client address and per e-mail address.
     MAIL_RATE_LIMIT: str = "5 per hour"
+    #: Reverse proxies in front of the app whose X-Forwarded-* headers to trust
+    #: (0: none, the default; 1: one ingress/nginx). Never more than you run.
+    PROXY_HOPS: int = 0
     INVITATION_DAYS: int = 7
     RESET_MINUTES: int = 60
     extra: dict[str, Any] = field(default_factory=dict)
