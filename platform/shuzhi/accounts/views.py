@@ -39,7 +39,8 @@ from shuzhi.accounts.forms import (
 )
 from shuzhi.accounts.signin import may_use_totp
 from shuzhi.audit.service import Actor, set_actor
-from shuzhi.auth import Unauthenticated, login_user, logout_user, require_role
+from shuzhi.auth import Unauthenticated, login_user, logout_user
+from shuzhi.auth.permissions import Perm, require
 from shuzhi.db import db
 from shuzhi.errors import ShuzhiError
 from shuzhi.orgs import service as orgs
@@ -436,13 +437,13 @@ def _members_page(status: int = 200, invite: InviteForm | None = None, **extra: 
 
 
 @members_bp.get("/members")
-@require_role(Role.TENANT_ADMIN)
+@require(Perm.MEMBERS_MANAGE)
 def index(tenant: str) -> Any:
     return _members_page()
 
 
 @members_bp.post("/members/invite")
-@require_role(Role.TENANT_ADMIN)
+@require(Perm.MEMBERS_MANAGE)
 def invite(tenant: str) -> Any:
     form = InviteForm()
     if not form.validate():
@@ -474,7 +475,7 @@ def invite(tenant: str) -> Any:
 
 
 @members_bp.post("/members/invitations/<int:invitation_id>/revoke")
-@require_role(Role.TENANT_ADMIN)
+@require(Perm.MEMBERS_MANAGE)
 def revoke_invitation(tenant: str, invitation_id: int) -> Any:
     ConfirmForm()
     service.revoke_invitation(invitation_id)
@@ -495,7 +496,7 @@ def _role_form_values(member: service.Member) -> dict[str, Any]:
 
 
 @members_bp.route("/members/<int:user_id>", methods=["GET", "POST"])
-@require_role(Role.TENANT_ADMIN)
+@require(Perm.MEMBERS_MANAGE)
 def edit(tenant: str, user_id: int) -> Any:
     member = service.member(g.tenant, user_id)
     form = (
@@ -540,7 +541,7 @@ def _member_action(user_id: int, action: Callable[[], Any], done: str) -> Respon
 
 
 @members_bp.post("/members/<int:user_id>/suspend")
-@require_role(Role.TENANT_ADMIN)
+@require(Perm.MEMBERS_MANAGE)
 def suspend(tenant: str, user_id: int) -> Response:
     return _member_action(
         user_id,
@@ -550,7 +551,7 @@ def suspend(tenant: str, user_id: int) -> Response:
 
 
 @members_bp.post("/members/<int:user_id>/restore")
-@require_role(Role.TENANT_ADMIN)
+@require(Perm.MEMBERS_MANAGE)
 def restore(tenant: str, user_id: int) -> Response:
     return _member_action(
         user_id, lambda: service.restore_member(g.tenant, user_id), _("该成员已恢复原有角色。")
@@ -558,7 +559,7 @@ def restore(tenant: str, user_id: int) -> Response:
 
 
 @members_bp.post("/members/<int:user_id>/sessions/revoke")
-@require_role(Role.TENANT_ADMIN)
+@require(Perm.MEMBERS_MANAGE)
 def revoke_sessions(tenant: str, user_id: int) -> Response:
     return _member_action(
         user_id,

@@ -11,7 +11,8 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from shuzhi.audit.service import record
-from shuzhi.auth import READERS, has_role, require_role
+from shuzhi.auth import READERS
+from shuzhi.auth.permissions import Perm, can, current_principal, require
 from shuzhi.db import db
 from shuzhi.errors import NotFound
 from shuzhi.plugins import hooks
@@ -20,7 +21,6 @@ from shuzhi.policy.lint import lint
 from shuzhi.policy.model import Policy
 from shuzhi.policy.params import ParamError, resolve, show
 from shuzhi.tenancy import service as tenancy_service
-from shuzhi.tenancy.models import Role
 from shuzhi.web import nav
 
 bp = Blueprint("policy_portal", __name__, url_prefix="/t/<tenant>", template_folder="templates")
@@ -70,30 +70,30 @@ def _page(
         kind_labels=CLAUSE_KIND_LABELS,
         show=show,
         policies=hooks.policies(),
-        can_edit=has_role(Role.TENANT_ADMIN),
+        can_edit=can(current_principal(), Perm.POLICY_MANAGE, g.tenant),
     )
 
 
 @bp.get("/policy")
-@require_role(*READERS)
+@require(Perm.TENANT_READ)
 def page(tenant: str) -> Any:
     """The tenant's adopted policy, or the list to choose from."""
     if not g.tenant.policy_name or hooks.policy(g.tenant.policy_name) is None:
         return render_template(
-            "policy/choose.html", policies=hooks.policies(), can_edit=has_role(Role.TENANT_ADMIN)
+            "policy/choose.html", policies=hooks.policies(), can_edit=can(current_principal(), Perm.POLICY_MANAGE, g.tenant)
         )
     return _page(_policy(g.tenant.policy_name))
 
 
 @bp.get("/policy/<name>")
-@require_role(*READERS)
+@require(Perm.TENANT_READ)
 def show_policy(tenant: str, name: str) -> str:
     """Any loaded policy, to read or compare before adopting it."""
     return _page(_policy(name))
 
 
 @bp.post("/policy/overrides")
-@require_role(Role.TENANT_ADMIN)
+@require(Perm.POLICY_MANAGE)
 def save_overrides(tenant: str) -> Any:
     """Save the tenant's parameter overrides after validating bounds and satisfiability."""
     policy = _policy(g.tenant.policy_name)
@@ -125,7 +125,7 @@ def save_overrides(tenant: str) -> Any:
 
 
 @bp.post("/policy/adopt")
-@require_role(Role.TENANT_ADMIN)
+@require(Perm.POLICY_MANAGE)
 def adopt(tenant: str) -> Response:
     """Adopt a policy for the tenant's next campaigns (overrides start empty)."""
     policy = _policy(request.form.get("policy", ""))
