@@ -360,3 +360,76 @@ def test_demo_command_builds_embedded_sqlite_twice(tmp_path) -> None:
     assert "platform-admin" in out
     assert "组织 orgs 22" in out  # 童家镇: the 镇党委 and its 21 村（社区）
     assert "http://127.0.0.1:5000/login" in out
+    assert out.count("述职评议 campaign：") == 5  # issue 7 item 8: every tenant's campaign, its demo day
+    assert "演示日期 demo day 2020-12-18" in out  # 永州 just after its mid-December draw (YZ-02)
+
+
+# --- the campaigns (issue 7 item 8) -------------------------------------------------
+
+
+def _stages(slug: str) -> dict[str, Any]:
+    from shuzhi.cycles.models import Campaign, Reporter, Review
+
+    with scoped(db.session, tenant_id=_tenant_id(slug)):
+        (campaign,) = db.session.scalars(select(Campaign)).all()
+        reviews = db.session.execute(
+            select(Review.level, Review.stage, func.count()).group_by(Review.level, Review.stage)
+        ).all()
+        reporters = db.session.execute(select(Reporter.stage, func.count()).group_by(Reporter.stage)).all()
+        return {
+            "year": campaign.year,
+            "reviews": {(lvl, st.value): n for lvl, st, n in reviews},
+            "reporters": {st.value: n for st, n in reporters},
+        }
+
+
+@pytest.fixture
+def with_campaigns(app):
+    with app.app_context():
+        build_demo(db.session, campaigns=True)
+        yield
+
+
+def test_campaigns_open_at_their_demo_stages(with_campaigns) -> None:
+    # issue 7 item 8: 永州 after the draw, 童家镇 in pre-review, 吉县 staged reviews half done
+    yz = _stages("yongzhou")
+    assert yz["year"] == 2020 and yz["reporters"] == {"submitted": 33, "drafting": 2}  # YZ-05: two late
+    tj = _stages("tongjia")
+    assert tj["reporters"]["pre_review"] == 9 and tj["reporters"]["submitted"] == 5  # TJ-02
+    jx = _stages("jixian")
+    # clause JX-04: bottom-up — every level-3 review closed and reported up, townships part way
+    assert {k: n for k, n in jx["reviews"].items() if k[0] == 3} == {(3, "closed"): 4}
+    assert jx["reviews"][(2, "closed")] == 2 and jx["reviews"][(1, "drafting")] == 1
+    assert jx["reviews"][(2, "submitted")] >= 2  # XZ05 behind, the 工委s waiting for their meeting
+    gh = _stages("genhe")
+    assert gh["reporters"] == {"pre_review": 1, "drafting": 1}  # GH-01: reports reviewed before the meeting
+    sx = _stages("suixi")
+    assert sx["reporters"]["drafting"] == 2 and sx["reviews"][(2, "evaluated")] == 1  # SX-03, SX-13
+
+
+def test_campaigns_are_built_once(with_campaigns) -> None:
+    # a second run leaves every campaign, stage and audit event as it was
+    before = {slug: _stages(slug) for slug in SLUGS}
+    snap = _snapshot()
+    build_demo(db.session, campaigns=True)
+    assert {slug: _stages(slug) for slug in SLUGS} == before
+    assert _snapshot() == snap
+
+
+def test_demo_clock_shows_each_tenant_on_its_day(app) -> None:
+    # the demo's clock (ADR 0014): a tenant's countdowns read as on its demo day; elsewhere, today
+    from flask import g
+
+    from shuzhi.cycles.calendar import today_in_china
+    from shuzhi.demo.campaigns import DEMO_DAYS
+
+    with app.test_request_context():
+        real = today_in_china()
+        app.config["SHUZHI_DEMO_DAYS"] = dict(DEMO_DAYS)
+        try:
+            g.tenant = type("T", (), {"slug": "tongjia"})()
+            assert today_in_china() == date(2023, 12, 28)
+            g.tenant = type("T", (), {"slug": "elsewhere"})()
+            assert today_in_china() == real
+        finally:
+            app.config.pop("SHUZHI_DEMO_DAYS")

@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from flask import current_app, g, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -32,8 +33,24 @@ BASES = ("meeting", "draw", "open")
 
 
 def today_in_china() -> date:
-    """Deadlines are calendar days in China: a deadline passes at midnight Beijing time."""
-    return datetime.now(CHINA).date()
+    """Deadlines are calendar days in China: a deadline passes at midnight Beijing time.
+
+    In the demo only, a tenant may be seen on a fixed day of its plan's year
+    (``SHUZHI_DEMO_DAYS``, set by ``shuzhi demo``; see ADR 0014), so its
+    countdowns read as they would have then.
+    """
+    fixed = _demo_day()
+    return fixed if fixed is not None else datetime.now(CHINA).date()
+
+
+def _demo_day() -> date | None:
+    if not has_app_context():
+        return None
+    days = current_app.config.get("SHUZHI_DEMO_DAYS")
+    if not days:
+        return None
+    tenant = g.get("tenant")
+    return days.get(getattr(tenant, "slug", None)) if tenant is not None else None
 
 
 @dataclass(frozen=True)

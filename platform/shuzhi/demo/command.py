@@ -43,6 +43,9 @@ def format_summary(summary: DemoSummary, database: str, passwords: dict[str, str
             f"  组织 orgs {c['orgs']} · 人员 people {c['people']} · 任职 posts {c['posts']}"
             f" · 述职关系 relations {c['relations']}",
         ]
+        if t.campaign:
+            day = t.demo_day.isoformat() if t.demo_day else ""
+            lines.append(f"  述职评议 campaign：{t.campaign} · 演示日期 demo day {day}")
         for login in t.logins:
             role = f"{ROLE_NAMES.get(login.role, login.role)} {login.role}"
             line = f"  {_pad(login.username, 20)}{_pad(role, 24)}{_pad(login.name, 8)}{login.label}"
@@ -90,12 +93,16 @@ def demo_command(info: ScriptInfo, port: int, no_serve: bool) -> None:
     app = info.load_app()
     cfg = app.config["SHUZHI"]
     cfg.DEMO = True
+    from shuzhi.demo.campaigns import DEMO_DAYS
+
+    # The demo's clock: each tenant is seen on a day of its plan's year (cycles.calendar).
+    app.config["SHUZHI_DEMO_DAYS"] = dict(DEMO_DAYS)
     migrate.upgrade(cfg.ADMIN_DATABASE_URL)
     from shuzhi.demo.passwords import set_demo_passwords
     from shuzhi.demo.sso import TENANT as SSO_TENANT
 
     with app.app_context():
-        summary = build_demo(db.session)
+        summary = build_demo(db.session, campaigns=True)
         # Every tenant but the single sign-on one signs in with local passwords.
         passwords = set_demo_passwords(db.session, cfg.SECRET_KEY, summary, skip_tenants={SSO_TENANT})
         db.session.remove()
