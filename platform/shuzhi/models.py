@@ -17,6 +17,14 @@ from shuzhi.cycles.models import Campaign, Deadline, Extension, Reporter, Review
 from shuzhi.db import Base
 from shuzhi.orgs.models import Org, Person, Post, ReportingRelation
 from shuzhi.policy.models import PolicyPin
+from shuzhi.reports.models import (
+    Report,
+    ReportAttachment,
+    ReportComment,
+    ReportDecision,
+    ReportMember,
+    ReportVersion,
+)
 from shuzhi.tenancy.models import Membership, Tenant, User
 from shuzhi.tenancy.scope import TenantOwned
 
@@ -39,6 +47,12 @@ __all__ = [
     "PolicyPin",
     "Post",
     "RecoveryCode",
+    "Report",
+    "ReportAttachment",
+    "ReportComment",
+    "ReportDecision",
+    "ReportMember",
+    "ReportVersion",
     "Reporter",
     "ReportingRelation",
     "Review",
