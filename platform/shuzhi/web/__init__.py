@@ -49,8 +49,10 @@ def init_web(app: Flask) -> None:
     from shuzhi.auth.permissions import template_can
     from shuzhi.auth.token_views import bp as tokens_bp
     from shuzhi.cycles.views import bp as cycles_bp
+    from shuzhi.exports.views import bp as exports_bp
     from shuzhi.orgs.views import bp as orgs_bp
     from shuzhi.policy.views import bp as policy_bp
+    from shuzhi.reports.editor import bp as report_editor_bp
 
     app.register_blueprint(bp)
     app.register_blueprint(orgs_bp)
@@ -60,6 +62,8 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(tokens_bp)
     app.register_blueprint(cycles_bp)
+    app.register_blueprint(report_editor_bp)
+    app.register_blueprint(exports_bp)
     app.add_template_global(template_can, "can")
     app.url_defaults(_fill_tenant)
     app.context_processor(_shell_context)

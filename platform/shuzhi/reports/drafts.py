@@ -1,0 +1,166 @@
+"""What the editor needs of a report's versions: the latest text, its status, save and submit.
+
+Reading is done here (the editor shows the latest version, its corrections,
+the reviewers' comments); every change goes through the report service
+(:mod:`shuzhi.reports.service`), the one place that writes the report tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shuzhi.reports.models import (
+    MemberRole,
+    Report,
+    ReportComment,
+    ReportMember,
+    ReportStatus,
+    ReportVersion,
+    VersionKind,
+)
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+#: Statuses in which the secretary may change the text.
+EDITABLE = frozenset({ReportStatus.DRAFT, ReportStatus.RETURNED})
+
+
+def status_label(status: ReportStatus | None) -> str:
+    return {
+        None: _("尚未开始"),
+        ReportStatus.DRAFT: _("撰写中"),
+        ReportStatus.PRE_REVIEW: _("待审核"),
+        ReportStatus.SUBMITTED: _("已提交"),
+        ReportStatus.RETURNED: _("已退回修改"),
+        ReportStatus.APPROVED: _("审核通过"),
+    }[status]
+
+
+def _when(at: datetime | None) -> str:
+    if at is None:
+        return ""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=ZoneInfo("UTC"))
+    return at.astimezone(CHINA).strftime("%m-%d %H:%M")
+
+
+@dataclass
+class Saved:
+    number: int
+    at: str
+
+
+@dataclass
+class DraftState:
+    """The editor's view of a report: what to show in the textarea and may it change."""
+
+    status: ReportStatus | None = None
+    text: str = ""
+    corrections: dict[int, str | None] = field(default_factory=dict)
+    number: int = 0
+    saved_at: str = ""
+    comments: list[Any] = field(default_factory=list)
+    topics: tuple[str, ...] = ()  # the org's own 必答题 (SX-05), checked live as on submit
+
+    @property
+    def editable(self) -> bool:
+        return self.status is None or self.status in EDITABLE
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status)
+
+    @property
+    def submit_label(self) -> str:
+        return _("重新提交") if self.status is ReportStatus.RETURNED else _("提交")
+
+    @property
+    def blocked_reason(self) -> str:
+        if self.status in (ReportStatus.SUBMITTED, ReportStatus.PRE_REVIEW):
+            return _("报告已提交，提交的版本已锁定；审核人退回后才能修改。")
+        if self.status is ReportStatus.APPROVED:
+            return _("报告已审核通过，不能再修改。")
+        return ""
+
+
+def report_of(session: Session, reporter: Any) -> Report | None:
+    return session.scalar(select(Report).where(Report.reporter_id == reporter.id))
+
+
+def latest_version(session: Session, report: Report) -> ReportVersion | None:
+    return session.scalar(
+        select(ReportVersion)
+        .where(ReportVersion.report_id == report.id)
+        .order_by(ReportVersion.number.desc())
+        .limit(1)
+    )
+
+
+def state(session: Session, reporter: Any) -> DraftState:
+    report = report_of(session, reporter)
+    if report is None:
+        return DraftState()
+    version = latest_version(session, report)
+    out = DraftState(status=report.status, topics=tuple(report.topics or ()))
+    if version is not None:
+        out.text = version.text
+        out.corrections = {int(k): v for k, v in (version.corrections or {}).items()}
+        out.number = version.number
+        out.saved_at = _when(version.updated_at or version.created_at)
+    if report.status is ReportStatus.RETURNED:
+        out.comments = list(
+            session.scalars(
+                select(ReportComment)
+                .where(ReportComment.report_id == report.id)
+                .order_by(ReportComment.created_at.desc(), ReportComment.id.desc())
+                .limit(50)
+            )
+        )
+    return out
+
+
+def is_coauthor(session: Session, reporter: Any, user: Any) -> bool:
+    """TJ-08: a co-author the secretary added may edit the report too."""
+    if user is None:
+        return False
+    return (
+        session.scalar(
+            select(ReportMember.id)
+            .join(Report, Report.id == ReportMember.report_id)
+            .where(
+                Report.reporter_id == reporter.id,
+                ReportMember.user_id == user.id,
+                ReportMember.role == MemberRole.CO_AUTHOR,
+            )
+        )
+        is not None
+    )
+
+
+def save(
+    session: Session, reporter: Any, text: str, corrections: dict[int, str | None], *, user: Any
+) -> Saved:
+    """Save the editor's text as the report's draft (the service decides new draft or rewrite)."""
+    from shuzhi.reports import service
+
+    report = service.get_or_create_report(session, reporter)
+    version = service.save_draft(session, report, text, user=user, corrections=dict(corrections))
+    return Saved(version.number, _when(version.updated_at or version.created_at or datetime.now(CHINA)))
+
+
+def submit(session: Session, reporter: Any, *, user: Any) -> Any:
+    """Submit the saved draft; the service refuses while error findings remain (CO-02)."""
+    from shuzhi.reports import service
+
+    report = service.get_or_create_report(session, reporter)
+    return service.submit(session, report, user=user)
+
+
+__all__ = ["DraftState", "Saved", "VersionKind", "is_coauthor", "save", "state", "submit"]

@@ -1,0 +1,232 @@
+"""The secretary's editor: write or upload the 述职报告, see the policy's checks while typing.
+
+Pages (portal, server-rendered, htmx; no JS framework):
+
+- ``GET  /t/<tenant>/write`` — the signed-in secretary's reports (one per campaign they report in);
+- ``GET  /t/<tenant>/write/<reporter>`` — the editor: a textarea and the side panel;
+- ``POST /t/<tenant>/write/<reporter>/check`` — the live check: the text in, the panel
+  (findings with figures and limits, the outline with 字数 and shares, the clauses) out;
+- ``POST …/upload`` — a .docx/.txt read into the editor (refusals say how to save as .docx);
+- ``POST …/save`` — autosave as a draft version (htmx) or the plain 保存草稿 button;
+- ``POST …/submit`` — save, then submit; a refusal re-renders the editor with why.
+
+Only the reporter's own secretary (``reports.write_own`` on its org) and the
+report's co-authors edit; readers of the org (admins, reviewers) see the
+editor read-only. The versions themselves are the report service's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from shuzhi.auth.permissions import Perm, can, current_principal, require
+from shuzhi.cycles import service as cycles
+from shuzhi.cycles.models import Reporter
+from shuzhi.db import db
+from shuzhi.errors import Forbidden, ShuzhiError
+from shuzhi.reports import drafts, live
+from shuzhi.reports.uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
+from shuzhi.tenancy.models import Role
+from shuzhi.web import nav
+
+bp = Blueprint("report_editor", __name__, url_prefix="/t/<tenant>/write", template_folder="templates")
+
+nav.register(
+    nav.NavItem(
+        "report_editor.mine",
+        _l("撰写述职报告"),
+        (Role.SECRETARY,),
+        30,
+        ("report_editor.edit",),
+    )
+)
+
+#: Largest text the editor posts (a 30,000字 report is ~90 KB of UTF-8).
+MAX_TEXT_CHARS = 200_000
+
+
+class Context:
+    """One reporter's editor: who they are, the campaign, the pinned policy, may the user edit."""
+
+    def __init__(self, reporter: Reporter) -> None:
+        self.reporter = reporter
+        self.campaign = cycles.get_campaign(db.session, reporter.campaign_id)
+        self.pin = cycles.pin_of(db.session, self.campaign)
+        self.setting = live.setting_for(self.pin)
+        self.org = cycles.org_names(db.session, [reporter.org_id]).get(reporter.org_id)
+        self.state = drafts.state(db.session, reporter)
+        self.topics = self.state.topics
+        principal = current_principal()
+        tenant = g.get("tenant")
+        self.can_edit = can(principal, Perm.REPORTS_WRITE_OWN, tenant, reporter.org_id) or drafts.is_coauthor(
+            db.session, reporter, g.get("user")
+        )
+        if not self.can_edit and not can(principal, Perm.REPORTS_READ, tenant, reporter.org_id):
+            raise Forbidden(_("只有本组织书记和报告的共同撰写人可以撰写这份述职报告。"))
+
+    def ensure_edit(self) -> None:
+        if not self.can_edit:
+            raise Forbidden(_("只有本组织书记和报告的共同撰写人可以修改这份述职报告。"))
+
+
+def _context(reporter_id: int) -> Context:
+    return Context(cycles.get_reporter(db.session, reporter_id))
+
+
+def _text_from_form() -> str:
+    text = request.form.get("text", "")
+    if len(text) > MAX_TEXT_CHARS:
+        raise UploadError(
+            _(
+                "报告太长（%(n)d 字符），编辑器最多 %(max)d 字符；请分开撰写或删去附件内容。",
+                n=len(text),
+                max=MAX_TEXT_CHARS,
+            )
+        )
+    return text
+
+
+def _panel(ctx: Context, text: str, corrections: dict[int, str | None]) -> str:
+    result = live.check(ctx.setting, text, corrections, ctx.topics) if text.strip() else None
+    return render_template(
+        "reports/_panel.html",
+        ctx=ctx,
+        result=result,
+        summary=live.summary(result) if result else None,
+        sections=ctx.setting.policy.sections,
+        corrections=corrections,
+        empty=live.empty_message(),
+    )
+
+
+def _page(
+    ctx: Context,
+    *,
+    text: str | None = None,
+    corrections: dict[int, str | None] | None = None,
+    error: str = "",
+    notice: str = "",
+    status: int = 200,
+) -> tuple[str, int]:
+    state = ctx.state
+    if text is None:
+        text = state.text
+    if corrections is None:
+        corrections = dict(state.corrections)
+    html = render_template(
+        "reports/editor.html",
+        ctx=ctx,
+        state=state,
+        text=text,
+        panel=_panel(ctx, text, corrections),
+        error=error,
+        notice=notice,
+        max_mb=MAX_UPLOAD_BYTES // (1024 * 1024),
+    )
+    return html, status
+
+
+@bp.get("")
+@require(Perm.REPORTS_WRITE_OWN)
+def mine(tenant: str) -> Any:
+    """The signed-in secretary's reports: straight to the editor when there is just one."""
+    user = g.get("user")
+    reporters = cycles.reporters_of_user(db.session, user.id) if user is not None else []
+    if len(reporters) == 1:
+        return redirect(url_for("report_editor.edit", reporter_id=reporters[0].id))
+    campaigns = {r.campaign_id: cycles.get_campaign(db.session, r.campaign_id) for r in reporters}
+    orgs = cycles.org_names(db.session, [r.org_id for r in reporters])
+    return render_template("reports/mine.html", reporters=reporters, campaigns=campaigns, orgs=orgs)
+
+
+@bp.get("/<int:reporter_id>")
+@require(Perm.REPORTS_READ)
+def edit(tenant: str, reporter_id: int) -> Any:
+    ctx = _context(reporter_id)
+    notice = _("已保存草稿。") if request.args.get("saved") else ""
+    if request.args.get("submitted"):
+        notice = _("已提交。提交的版本已锁定，审核人退回后才能再修改。")
+    return _page(ctx, notice=notice)
+
+
+@bp.post("/<int:reporter_id>/check")
+@require(Perm.REPORTS_READ)
+def check(tenant: str, reporter_id: int) -> Any:
+    """The live check: the editor's text and outline corrections in, the side panel out."""
+    ctx = _context(reporter_id)
+    try:
+        text = _text_from_form()
+    except UploadError as exc:
+        return render_template("reports/_panel_error.html", message=exc.message), exc.status
+    return _panel(ctx, text, live.corrections_from(request.form, ctx.setting.policy))
+
+
+@bp.post("/<int:reporter_id>/upload")
+@require(Perm.REPORTS_WRITE_OWN)
+def upload(tenant: str, reporter_id: int) -> Any:
+    """A .docx or .txt read into the editor (not yet saved: the secretary looks, then saves)."""
+    ctx = _context(reporter_id)
+    ctx.ensure_edit()
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        return _page(ctx, error=_("请选择要上传的 .docx 或 .txt 文件。"), status=400)
+    data = file.stream.read(MAX_UPLOAD_BYTES + 1)
+    try:
+        imported = read_upload(file.filename, data)
+    except UploadError as exc:
+        return _page(ctx, error=exc.message, status=exc.status)
+    return _page(
+        ctx,
+        text=imported.text,
+        corrections={},
+        notice=_(
+            "已读入“%(name)s”（%(words)d 字）。请核对右侧的提纲和检查结果，然后点“保存草稿”。",
+            name=file.filename,
+            words=imported.count().words,
+        ),
+    )
+
+
+@bp.post("/<int:reporter_id>/save")
+@require(Perm.REPORTS_WRITE_OWN)
+def save(tenant: str, reporter_id: int) -> Any:
+    """Save the text (and the outline corrections) as a draft version: autosave and the button."""
+    ctx = _context(reporter_id)
+    ctx.ensure_edit()
+    htmx = request.headers.get("HX-Request") == "true"
+    try:
+        text = _text_from_form()
+        corrections = live.corrections_from(request.form, ctx.setting.policy)
+        saved = drafts.save(db.session, ctx.reporter, text, corrections, user=g.user)
+        db.session.commit()
+    except ShuzhiError as exc:
+        db.session.rollback()
+        if htmx:
+            return render_template("reports/_saved.html", error=exc.message, saved=None), exc.status
+        return _page(ctx, text=request.form.get("text", ""), error=exc.message, status=exc.status)
+    if htmx:
+        return render_template("reports/_saved.html", error="", saved=saved)
+    return redirect(url_for("report_editor.edit", reporter_id=reporter_id, saved=1))
+
+
+@bp.post("/<int:reporter_id>/submit")
+@require(Perm.REPORTS_WRITE_OWN)
+def submit(tenant: str, reporter_id: int) -> Any:
+    """Save what is in the editor, then submit it; blocked while error findings remain."""
+    ctx = _context(reporter_id)
+    ctx.ensure_edit()
+    text = request.form.get("text", "")
+    corrections = live.corrections_from(request.form, ctx.setting.policy)
+    try:
+        text = _text_from_form()
+        drafts.save(db.session, ctx.reporter, text, corrections, user=g.user)
+        drafts.submit(db.session, ctx.reporter, user=g.user)
+        db.session.commit()
+    except ShuzhiError as exc:
+        db.session.rollback()
+        return _page(ctx, text=text, corrections=corrections, error=exc.message, status=exc.status)
+    return redirect(url_for("report_editor.edit", reporter_id=reporter_id, submitted=1))

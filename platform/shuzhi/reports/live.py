@@ -1,0 +1,163 @@
+"""The live check behind the editor: text in, findings and outline out, fast.
+
+A secretary's editor posts the whole text about every 600 ms while they type.
+Everything that does not depend on the text is computed once and kept:
+the pinned policy rebuilt from its stored policy.toml text, its resolved
+parameters, the clauses shown beside the findings. The key of that cache is
+the pin's id *and* a digest of its source and overrides, so a pin row can
+never serve another's rules (pins are immutable; an upgrade makes a new pin).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+
+from shuzhi.policy.describe import describe_rule
+from shuzhi.policy.model import ClauseKind, Policy
+from shuzhi.policy.models import PolicyPin
+from shuzhi.policy.params import resolve
+from shuzhi.reports.check import CheckResult, check_text
+from shuzhi.reports.parse import INTRO, NOT_A_PART, CorrectionError, parse_report
+from shuzhi.reports.uploads import text_blocks
+
+#: Pinned policies kept in memory per process (a tenant runs one or two campaigns at a time).
+CACHE_SIZE = 64
+
+#: Correction form fields: ``part-<heading index>`` = part key, ``-`` (not a part) or "" (automatic).
+FIELD_PREFIX = "part-"
+
+
+@dataclass(frozen=True)
+class ClauseNote:
+    """A clause of the policy shown beside the findings: its id, its text, what the rule checks."""
+
+    id: str
+    text: str
+    checks: tuple[str, ...]
+    severity: str
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A pinned policy ready to check with: the policy, its parameters, the clauses to show."""
+
+    policy: Policy
+    params: dict[str, Any]
+    clauses: tuple[ClauseNote, ...]
+
+
+_cache: OrderedDict[tuple[int, str], Setting] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _digest(pin: PolicyPin) -> str:
+    h = hashlib.sha256(pin.source.encode("utf-8"))
+    h.update(json.dumps(pin.overrides or {}, sort_keys=True, default=str).encode("utf-8"))
+    h.update(pin.plugin.encode("utf-8"))
+    return h.hexdigest()
+
+
+def setting_for(pin: PolicyPin) -> Setting:
+    """The pinned policy of a campaign (cached; see the module's note on the key)."""
+    from shuzhi.policy.pinning import pinned_policy
+
+    key = (pin.id, _digest(pin))
+    with _lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+            return hit
+    policy = pinned_policy(pin)
+    params = resolve(policy, pin.overrides or None)
+    setting = Setting(policy, params, report_clauses(policy, params))
+    with _lock:
+        _cache[key] = setting
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return setting
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def report_clauses(policy: Policy, params: dict[str, Any]) -> tuple[ClauseNote, ...]:
+    """The clauses a report is checked against, each with the rules that check it, in words."""
+    checks: dict[str, list[str]] = {}
+    for rule in policy.rules:
+        try:
+            line = describe_rule(rule, policy, params)
+        except (KeyError, TypeError, ValueError):  # a rule the describer does not know: show the id only
+            line = ""
+        checks.setdefault(rule.id, [])
+        if line and line not in checks[rule.id]:
+            checks[rule.id].append(line)
+    out = []
+    for clause in policy.clauses:
+        if clause.id in checks or (clause.kind is ClauseKind.RULE):
+            out.append(
+                ClauseNote(
+                    clause.id,
+                    clause.text,
+                    tuple(checks.get(clause.id, ())),
+                    str(clause.severity or ""),
+                )
+            )
+    return tuple(out)
+
+
+def corrections_from(form: Mapping[str, str], policy: Policy) -> dict[int, str | None]:
+    """The secretary's outline corrections from the editor's form (unknown values dropped)."""
+    keys = {s.key for s in policy.sections} | {NOT_A_PART}
+    out: dict[int, str | None] = {}
+    for name, value in form.items():
+        if not name.startswith(FIELD_PREFIX):
+            continue
+        try:
+            index = int(name[len(FIELD_PREFIX) :])
+        except ValueError:
+            continue
+        value = (value or "").strip()
+        if value and value in keys and index >= INTRO:
+            out[index] = value
+    return out
+
+
+def check(
+    setting: Setting,
+    text: str,
+    corrections: Mapping[int, str | None] | None = None,
+    topics: Sequence[str] = (),
+) -> CheckResult:
+    """Every finding on ``text`` under the pinned policy, with the outline.
+
+    A correction that no longer fits the text (the heading it named was
+    deleted meanwhile) is dropped rather than refused: the secretary is typing.
+    """
+    doc = text_blocks(text)
+    try:
+        parsed = parse_report(doc, setting.policy, corrections=corrections or None)
+    except CorrectionError:
+        parsed = parse_report(doc, setting.policy)
+    return check_text(setting.policy, setting.params, parsed, topics)
+
+
+def summary(result: CheckResult) -> dict[str, int]:
+    """How many errors and warnings, for the panel's head line."""
+    errors = sum(1 for f in result.findings if f.severity == "error")
+    warnings = sum(1 for f in result.findings if f.severity == "warning")
+    passed = sum(1 for f in result.findings if f.severity == "info")
+    return {"errors": errors, "warnings": warnings, "passed": passed}
+
+
+def empty_message() -> str:
+    return _("还没有内容。请在左侧撰写，或上传 .docx / .txt 文件。")
