@@ -15,6 +15,7 @@ from shuzhi.auth.models import SsoProvider, UserIdentity
 from shuzhi.auth.token_models import ApiToken
 from shuzhi.cycles.models import Campaign, Deadline, Extension, Reporter, Review
 from shuzhi.db import Base
+from shuzhi.meetings.models import Draw, OnsiteHistory
 from shuzhi.orgs.models import Org, Person, Post, ReportingRelation
 from shuzhi.policy.models import PolicyPin
 from shuzhi.reports.models import (
@@ -35,11 +36,13 @@ __all__ = [
     "Base",
     "Campaign",
     "Deadline",
+    "Draw",
     "Extension",
     "Invitation",
     "LocalCredential",
     "MemberSuspension",
     "Membership",
+    "OnsiteHistory",
     "Org",
     "OutboxMessage",
     "PasswordReset",

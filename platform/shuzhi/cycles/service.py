@@ -831,6 +831,55 @@ def set_mode(session: Session, who: Who, reporter: Reporter, mode: Mode, *, reas
     return reporter
 
 
+def apply_selection(
+    session: Session,
+    who: Who,
+    review: Review,
+    onsite: Iterable[int],
+    selection: Selection,
+    *,
+    decision: str,
+) -> int:
+    """Set the modes of a review's reporters from a recorded selection (CO-03): the reporters
+    in ``onsite`` (ids) on site, every other in writing, all marked with how it was decided.
+
+    The selection itself (a draw, a named list) is recorded by the meetings room; this
+    refuses once a reporter is at the meeting, and audits each changed reporter (automatic)
+    and the decision as one event. Returns how many reporters changed.
+    """
+    access.ensure_admin(who)
+    campaign = get_campaign(session, review.campaign_id)
+    _ensure_open(campaign)
+    chosen = set(onsite)
+    reporters = review_reporters(session, review)
+    unknown = chosen - {r.id for r in reporters}
+    if unknown:
+        raise ValidationFailed(_("所选述职人不属于该评议单元。"), errors={"onsite": sorted(str(i) for i in unknown)})
+    late = [r for r in reporters if RANK[Step(r.stage)] >= RANK[Step.MEETING]]
+    if late:
+        raise Conflict(_("已有述职人进入述职评议环节，不能再改变述职方式。"))
+    changed = 0
+    for r in reporters:
+        mode = Mode.ONSITE if r.id in chosen else Mode.WRITTEN
+        if r.mode is not mode or r.selection is not selection:
+            r.mode, r.selection = mode, selection
+            changed += 1
+    session.flush()
+    record(
+        session,
+        "review.selection",
+        target_type="reviews",
+        target_id=review.id,
+        summary=_(
+            "确定现场述职人 %(n)s 人，其余书面述职：%(decision)s",
+            n=len(chosen),
+            decision=decision,
+        ),
+        after={"selection": selection, "onsite": sorted(chosen), "changed": changed},
+    )
+    return changed
+
+
 def _short_of(session: Session, review: Review, step: Step, *, onsite_only: bool = False) -> int:
     stmt = select(func.count()).where(Reporter.review_id == review.id, Reporter.stage.in_(before(step)))
     if onsite_only:
