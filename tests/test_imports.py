@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shuzhi.db import db
-from shuzhi.orgs import imports, service, tabular
+from shuzhi.orgs import imports, paths, service, tabular
 from shuzhi.orgs.imports import ImportRejected, RowError
 from shuzhi.orgs.models import Org, OrgKind, Person, Post, ReportingRelation
 from shuzhi.tenancy.models import Role
@@ -132,11 +132,19 @@ def orgs_by_code(app, tenant: dict[str, Any]) -> dict[str, Org]:
 
 
 def assert_paths_consistent(orgs: dict[str, Org]) -> None:
+    """Each path is its parent's plus one rank code; siblings' ranks are distinct and within
+    the parent's counter (ordinal paths, ADR 0014)."""
     by_id = {o.id: o for o in orgs.values()}
+    seen: set[bytes] = set()
     for o in orgs.values():
         parent = by_id.get(o.parent_id) if o.parent_id else None
-        assert o.path == service.child_path(parent.path if parent else "", o.id)
+        rank = paths.ranks(o.path)[-1]
+        assert o.path == service.child_path(parent.path if parent else None, rank)
+        if parent is not None:
+            assert 1 <= rank <= parent.child_seq
         assert o.depth == (parent.depth + 1 if parent else 0)
+        assert o.path not in seen
+        seen.add(o.path)
 
 
 # --- parsing: formats, encodings, dates ------------------------------------------------

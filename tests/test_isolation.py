@@ -84,7 +84,7 @@ def test_orm_refuses_writing_into_another_tenant(backend) -> None:
     _, _, factory, ids = backend
     with factory() as s:
         set_session_scope(s, tenant_id=ids["iso-a"]["tenant"])
-        s.add(Org(tenant_id=ids["iso-b"]["tenant"], code="x", name="x", kind=OrgKind.BRANCH, path="/x/"))
+        s.add(Org(tenant_id=ids["iso-b"]["tenant"], code="x", name="x", kind=OrgKind.BRANCH, path=b"\x01"))
         with pytest.raises(TenantMismatch):
             s.flush()
 

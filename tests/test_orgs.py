@@ -31,13 +31,18 @@ def test_paths_and_depths(tscope) -> None:
     root = _org(tscope, "r", kind=OrgKind.COMMITTEE)
     a = _org(tscope, "a", root)
     a1 = _org(tscope, "a1", a)
-    assert root.path == f"/{root.id}/" and root.depth == 0
-    assert a1.path == f"/{root.id}/{a.id}/{a1.id}/" and a1.depth == 2
+    b = _org(tscope, "b", root)
+    # ordinal paths (ADR 0014): each level is the rank among siblings, one byte below 128
+    assert root.rank_path == "1" and root.depth == 0
+    assert a1.path == bytes([1, 1, 1]) and a1.rank_path == "1.1.1" and a1.depth == 2
+    assert b.path == bytes([1, 2]) and tscope.get(Org, root.id).child_seq == 2
     assert [o.code for o in service.ancestors(tscope, a1)] == ["r", "a"]
+    assert service.ancestor_ids(tscope, a1) == [root.id, a.id, a1.id]
+    assert _org(tscope, "r2").rank_path == "2"  # the next root
 
 
 def test_subtree_does_not_match_id_prefixes(tscope) -> None:
-    # ids 1 and 10..19 share a decimal prefix; the path separator keeps them apart.
+    # ranks 1 and 10..12 would share a decimal prefix; the codes are prefix-free.
     root = _org(tscope, "root")
     orgs = [_org(tscope, f"n{i}", root) for i in range(12)]
     first = orgs[0]
@@ -72,15 +77,17 @@ def test_move_repaths_subtree_in_one_statement(tscope) -> None:
         moved = service.move_org(tscope, a, b.id)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert len(statements) == 1
+    # one UPDATE re-paths the subtree; the other takes a rank from the new parent's counter
+    assert len(statements) == 2 and sum("child_seq" in st for st in statements) == 1
     assert moved.parent_id == b.id
     a11 = tscope.get(Org, a11.id)
-    assert a11.path == f"/{r.id}/{b.id}/{a.id}/{a1.id}/{a11.id}/" and a11.depth == 4
+    assert a11.rank_path == "1.2.1.1.1" and a11.depth == 4  # a is b's first child now
     assert {o.code for o in service.subtree(tscope, b)} == {"b", "a", "a1", "a11"}
-    # and to the top level
+    assert service.ancestor_ids(tscope, a11) == [r.id, b.id, a.id, a1.id, a11.id]
+    # and to the top level: the next rank among the roots
     top = service.move_org(tscope, a1, None)
-    assert top.path == f"/{a1.id}/" and top.depth == 0 and top.parent_id is None
-    assert tscope.get(Org, a11.id).depth == 1
+    assert top.rank_path == "2" and top.depth == 0 and top.parent_id is None
+    assert tscope.get(Org, a11.id).depth == 1 and tscope.get(Org, a11.id).rank_path == "2.1"
 
 
 def test_move_into_own_subtree_is_refused(tscope) -> None:
@@ -244,7 +251,9 @@ def test_secretary_cannot_write(client, make_tenant) -> None:
     assert client.get(f"{base}/orgs").status_code == 200
     r = client.post(f"{base}/orgs", json={"code": "x", "name": "x", "kind": "branch"})
     # issue 4: the 403 names the missing permission
-    assert r.status_code == 403 and r.get_json()["message"] == "您没有“编辑组织、人员、任职与述职关系”的权限。"
+    assert (
+        r.status_code == 403 and r.get_json()["message"] == "您没有“编辑组织、人员、任职与述职关系”的权限。"
+    )
 
 
 def test_nothing_half_written_on_error(admin_client, tenant_a, app) -> None:

@@ -60,6 +60,8 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal | Fraction):
         return str(value)
+    if isinstance(value, bytes):  # e.g. an org's ordinal path: hex, exact and JSON-safe
+        return value.hex()
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):

@@ -199,7 +199,7 @@ class Grants:
     tenant_wide: set[Perm] = field(default_factory=set)
     own: dict[Perm, set[int]] = field(default_factory=dict)
     subtree: dict[Perm, set[int]] = field(default_factory=dict)
-    _paths: dict[int, str] | None = None
+    _paths: dict[int, bytes] | None = None
 
     def add(self, perms: Mapping[Perm, Scope], org_ids: Iterable[int] = ()) -> None:
         ids = {int(i) for i in org_ids}
@@ -215,7 +215,7 @@ class Grants:
         """The permission somewhere (tenant-wide, or on at least one org)."""
         return perm in self.tenant_wide or bool(self.own.get(perm)) or bool(self.subtree.get(perm))
 
-    def scope_paths(self, perm: Perm) -> list[str]:
+    def scope_paths(self, perm: Perm) -> list[bytes]:
         """Materialized paths of the orgs whose subtrees ``perm`` covers."""
         ids = self.subtree.get(perm)
         if not ids:
@@ -235,7 +235,7 @@ def _in_tenant(tenant_id: int, user_id: int | None = None) -> Iterator[None]:
         yield
 
 
-def _paths_of(tenant_id: int, org_ids: set[int]) -> dict[int, str]:
+def _paths_of(tenant_id: int, org_ids: set[int]) -> dict[int, bytes]:
     from shuzhi.orgs.models import Org
 
     if not org_ids:
@@ -288,7 +288,7 @@ def grants_for(principal: Principal, tenant: Tenant | int) -> Grants:
 # --- the check ---------------------------------------------------------------------
 
 
-def _org_path(org: Any, tenant_id: int) -> tuple[int, str] | None:
+def _org_path(org: Any, tenant_id: int) -> tuple[int, bytes] | None:
     """(id, path) of an Org, or of an org id in the tenant (None: not in the tenant)."""
     from shuzhi.orgs.models import Org
 

@@ -57,11 +57,12 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
+from sqlalchemy import update as sa_update
 from sqlalchemy.orm import Session
 
 from shuzhi.errors import ValidationFailed
-from shuzhi.orgs import service, tabular
+from shuzhi.orgs import paths, service, tabular
 from shuzhi.orgs.models import Org, OrgKind, Person, Post, ReportingRelation
 from shuzhi.orgs.tabular import SheetError
 from shuzhi.tenancy.scope import TENANT_KEY
@@ -635,8 +636,9 @@ class _DbOrg:
     name: str
     kind: OrgKind
     parent_id: int | None
-    path: str
+    path: bytes
     depth: int
+    child_seq: int
 
 
 @dataclass
@@ -688,7 +690,9 @@ class _Planner:
         self.db_orgs = {
             r.code: _DbOrg(*r)
             for r in s.execute(
-                select(Org.id, Org.code, Org.name, Org.kind, Org.parent_id, Org.path, Org.depth)
+                select(
+                    Org.id, Org.code, Org.name, Org.kind, Org.parent_id, Org.path, Org.depth, Org.child_seq
+                )
             )
         }
         self.code_of = {o.id: o.code for o in self.db_orgs.values()}
@@ -988,7 +992,7 @@ def _apply(session: Session, plan: _Plan) -> ImportResult:
         relations=len(plan.relations),
     )
     ids = {code: o.id for code, o in plan.db_orgs.items()}
-    paths = {code: (o.path, o.depth) for code, o in plan.db_orgs.items()}
+    paths_of = {code: (o.path, o.depth) for code, o in plan.db_orgs.items()}
     file_orgs = {r.code: r for r in parsed.orgs if r.code}
 
     # Changed names and kinds of existing orgs, loaded in batches (no per-row SELECT).
@@ -1003,29 +1007,51 @@ def _apply(session: Session, plan: _Plan) -> ImportResult:
             org.name, org.kind = r.name or org.name, r.kind or org.kind
     result.updated["orgs"] = len(changed)
 
-    # New orgs in one batch, parents first. Their ids are taken from the sequence up front so
-    # each row is inserted with its final path: no second UPDATE per row (nor audit event).
+    # New orgs in one batch, parents first. Their ids are taken from the sequence up front and
+    # their ranks from the parents' counters, so each row is inserted with its final path: no
+    # second UPDATE per row (nor audit event).
     new = sorted((c for c in file_orgs if c not in plan.db_orgs), key=lambda c: plan.final_depth.get(c, 0))
-    objs = []
+    last_rank = {code: o.child_seq for code, o in plan.db_orgs.items()}  # parent code -> last rank given
+    last_root = max((paths.ranks(o.path)[0] for o in plan.db_orgs.values() if o.parent_id is None), default=0)
+    objs: dict[str, Org] = {}
     for c, oid in zip(new, _reserve_org_ids(session, len(new)), strict=True):
         r = file_orgs[c]
         p = plan.final_parent.get(c)
-        ppath, pdepth = paths[p] if p else ("", -1)
-        path = service.child_path(ppath, oid)
-        objs.append(
-            Org(
-                id=oid,
-                code=c,
-                name=r.name,
-                kind=r.kind,
-                parent_id=ids[p] if p else None,
-                path=path,
-                depth=pdepth + 1,
-            )
+        ppath, pdepth = paths_of[p] if p else (b"", -1)
+        if p:
+            rank = last_rank[p] = last_rank.get(p, 0) + 1
+            if p in objs:
+                objs[p].child_seq = rank
+        else:
+            rank = last_root = last_root + 1
+        path = service.child_path(ppath, rank)
+        objs[c] = Org(
+            id=oid,
+            code=c,
+            name=r.name,
+            kind=r.kind,
+            parent_id=ids[p] if p else None,
+            path=path,
+            depth=pdepth + 1,
+            child_seq=0,
         )
         ids[c] = oid
-        paths[c] = (path, pdepth + 1)
-    session.add_all(objs)
+        paths_of[c] = (path, pdepth + 1)
+    session.add_all(objs.values())
+    # Existing parents' counters, in one executemany (bookkeeping: no audit event, same updated_at).
+    bumped = [
+        {"oid": o.id, "seq": last_rank[code]}
+        for code, o in plan.db_orgs.items()
+        if last_rank.get(code, 0) != o.child_seq
+    ]
+    if bumped:
+        t = Org.__table__
+        session.connection().execute(
+            sa_update(t)
+            .where(t.c.id == bindparam("oid"))
+            .values(child_seq=bindparam("seq"), updated_at=t.c.updated_at),
+            bumped,
+        )
     session.flush()
     result.created["orgs"] = len(new)
 

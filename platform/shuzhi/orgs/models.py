@@ -12,12 +12,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shuzhi.db import Base, BigID, IdMixin, PathText, TimestampMixin
+from shuzhi.db import Base, BigID, IdMixin, TimestampMixin
+from shuzhi.orgs.paths import readable
 from shuzhi.tenancy.scope import TenantOwned
 
 
@@ -39,16 +41,19 @@ class OrgKind(enum.StrEnum):
 class Org(IdMixin, TimestampMixin, TenantOwned, Base):
     """A node of the tenant's org tree.
 
-    ``path`` is the materialized path of ids, ``/1/5/23/``: a subtree is a
-    range scan (``path >= p AND path < p'``) on the (tenant_id, path) index,
-    which both PostgreSQL and SQLite serve from the btree; ``depth`` is the
-    number of ancestors.
+    ``path`` is the ordinal path (``shuzhi.orgs.paths``): for each org from the
+    root down to this one, its rank among its siblings as a prefix-free code.
+    A subtree is a range scan (``path >= p AND path < p'``) on the unique
+    (tenant_id, path) index, which both PostgreSQL (bytea) and SQLite (BLOB,
+    memcmp) serve from the btree; ``depth`` is the number of ancestors.
+    ``child_seq`` is the last rank given to a child: ranks are never reused,
+    so a moved-in child's new path can clash with nothing.
     """
 
     __tablename__ = "orgs"
     __table_args__ = (
         UniqueConstraint("tenant_id", "code"),
-        Index("ix_orgs_tenant_id_path", "tenant_id", "path"),
+        Index("ix_orgs_tenant_id_path", "tenant_id", "path", unique=True),
         CheckConstraint("depth >= 0", name="depth_nonnegative"),
     )
 
@@ -58,10 +63,17 @@ class Org(IdMixin, TimestampMixin, TenantOwned, Base):
     parent_id: Mapped[int | None] = mapped_column(
         BigID, ForeignKey("orgs.id", ondelete="RESTRICT"), index=True, default=None
     )
-    path: Mapped[str] = mapped_column(PathText, default="")
+    path: Mapped[bytes] = mapped_column(LargeBinary())
     depth: Mapped[int] = mapped_column(Integer, default=0)
+    child_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     posts: Mapped[list[Post]] = relationship(back_populates="org", passive_deletes=True)
+
+    @property
+    def rank_path(self) -> str:
+        """``1.5.23``: the org's rank among its siblings at each level, root first (the API's
+        readable form of ``path``, whose bytes mean nothing outside the index)."""
+        return readable(self.path or b"")
 
 
 class Person(IdMixin, TimestampMixin, TenantOwned, Base):

@@ -21,7 +21,13 @@ class OrgSchema(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.Enum(OrgKind, by_value=True, required=True)
     parent_id = fields.Integer(allow_none=True, load_default=None)
-    path = fields.String(dump_only=True)
+    rank_path = fields.String(
+        dump_only=True,
+        metadata={
+            "description": "Position in the tree: the org's rank among its siblings at each level,"
+            " root first, e.g. 1.5.23 (compare level by level as numbers)"
+        },
+    )
     depth = fields.Integer(dump_only=True)
 
 

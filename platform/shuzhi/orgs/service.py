@@ -12,34 +12,55 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, literal, or_, select, update
+from sqlalchemy import LargeBinary, and_, case, cast, func, literal, or_, select, update
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from shuzhi.errors import Conflict, NotFound, ValidationFailed
+from shuzhi.orgs import paths
 from shuzhi.orgs.models import Org, OrgKind, Person, Post, ReportingRelation
 
-SEP = "/"
+# --- ordinal path (shuzhi.orgs.paths) ----------------------------------------
+
+child_path = paths.child_path
+path_upper = paths.path_upper  # also the cycles' text review paths (rollup.py)
 
 
-# --- materialized path -----------------------------------------------------
-
-
-def child_path(parent_path: str, org_id: int) -> str:
-    return f"{parent_path or SEP}{org_id}{SEP}"
-
-
-def path_upper(prefix: str) -> str:
-    """Smallest string greater than every string starting with ``prefix`` ('/' + 1 = '0')."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
-
-
-def in_subtree(prefix: str):
+def in_subtree(prefix: bytes):
     """Rows whose path starts with ``prefix``, as an index range scan."""
     return and_(Org.path >= prefix, Org.path < path_upper(prefix))
 
 
-def ancestor_ids(path: str) -> list[int]:
-    return [int(part) for part in path.strip(SEP).split(SEP) if part]
+def next_rank(session: Session, parent: Org | None) -> int:
+    """A fresh rank under ``parent`` (or among the roots), never given before.
+
+    Under a parent: the parent's ``child_seq`` counter, bumped in one UPDATE …
+    RETURNING, whose row lock makes concurrent creations under the same parent
+    wait for each other. Core, not the ORM: the counter is bookkeeping, not a change
+    worth an audit event or a new ``updated_at``. Among the roots (few, created by
+    admins): one past the largest root rank; the unique (tenant_id, path) index
+    refuses a concurrent duplicate.
+    """
+    if parent is None:
+        # (PostgreSQL has no max(bytea): the last root in path order)
+        last = session.scalar(
+            select(Org.path).where(Org.parent_id.is_(None)).order_by(Org.path.desc()).limit(1)
+        )
+        return (paths.ranks(last)[0] if last else 0) + 1
+    rank = session.execute(
+        update(Org)
+        .where(Org.id == parent.id)
+        .values(child_seq=Org.child_seq + 1, updated_at=Org.updated_at)
+        .returning(Org.child_seq)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    set_committed_value(parent, "child_seq", rank)
+    return rank
+
+
+def ancestor_ids(session: Session, org: Org) -> list[int]:
+    """Ids from the root down to ``org`` itself: one query on the (tenant_id, path) index."""
+    return [o.id for o in ancestors(session, org)] + [org.id]
 
 
 # --- orgs ------------------------------------------------------------------
@@ -63,11 +84,17 @@ def create_org(session: Session, *, code: str, name: str, kind: OrgKind, parent_
     if org_by_code(session, code) is not None:
         raise Conflict(_("组织编码 %(code)s 已存在。", code=code), errors={"code": [_("编码重复")]})
     parent = get_org(session, parent_id) if parent_id is not None else None
-    org = Org(code=code, name=name, kind=kind, parent_id=parent_id, path="", depth=0)
+    path = child_path(parent.path if parent else None, next_rank(session, parent))
+    org = Org(
+        code=code,
+        name=name,
+        kind=kind,
+        parent_id=parent_id,
+        path=path,
+        depth=parent.depth + 1 if parent else 0,
+        child_seq=0,
+    )
     session.add(org)
-    session.flush()  # the id is part of the path
-    org.path = child_path(parent.path if parent else "", org.id)
-    org.depth = parent.depth + 1 if parent else 0
     session.flush()
     return org
 
@@ -84,23 +111,32 @@ def update_org(session: Session, org: Org, *, name: str | None = None, kind: Org
 
 
 def move_org(session: Session, org: Org, new_parent_id: int | None) -> Org:
-    """Re-hang ``org`` and its whole subtree under another parent, in one UPDATE."""
+    """Re-hang ``org`` and its whole subtree under another parent, in one UPDATE.
+
+    The moved org takes a fresh rank under its new parent; the paths below it keep
+    their tails, so only the prefix changes.
+    """
     new_parent = get_org(session, new_parent_id) if new_parent_id is not None else None
     if new_parent is not None and new_parent.path.startswith(org.path):
         raise ValidationFailed(
             _("不能把组织移到它自己或它的下级组织之下。"),
             errors={"parent_id": [_("会形成循环")]},
         )
-    old_prefix = org.path
-    new_prefix = child_path(new_parent.path if new_parent else "", org.id)
-    delta = (new_parent.depth + 1 if new_parent else 0) - org.depth
-    if old_prefix == new_prefix:
+    if new_parent_id == org.parent_id:
         return org
+    old_prefix = org.path
+    new_prefix = child_path(new_parent.path if new_parent else None, next_rank(session, new_parent))
+    delta = (new_parent.depth + 1 if new_parent else 0) - org.depth
+    # bytea || bytea on PostgreSQL; SQLite's || yields text, cast back to a BLOB
+    new_path = cast(
+        literal(new_prefix, LargeBinary()).op("||")(func.substr(Org.path, len(old_prefix) + 1)),
+        LargeBinary(),
+    )
     session.execute(
         update(Org)
         .where(in_subtree(old_prefix))
         .values(
-            path=literal(new_prefix) + func.substr(Org.path, len(old_prefix) + 1),
+            path=new_path,
             depth=Org.depth + delta,
             parent_id=case((Org.id == org.id, new_parent_id), else_=Org.parent_id),
         )
@@ -140,12 +176,12 @@ def subtree_count(session: Session, org: Org) -> int:
 
 
 def ancestors(session: Session, org: Org) -> list[Org]:
-    """From the root down to ``org``'s parent."""
-    ids = ancestor_ids(org.path)[:-1]
-    if not ids:
+    """From the root down to ``org``'s parent: the orgs whose paths are ``org``'s path's
+    prefixes, one query on the (tenant_id, path) index."""
+    above = paths.prefixes(org.path)[:-1]
+    if not above:
         return []
-    found = {o.id: o for o in session.scalars(select(Org).where(Org.id.in_(ids)))}
-    return [found[i] for i in ids if i in found]
+    return list(session.scalars(select(Org).where(Org.path.in_(above)).order_by(Org.path)))
 
 
 def child_counts(session: Session, org_ids: Iterable[int]) -> dict[int, int]:

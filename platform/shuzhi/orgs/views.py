@@ -110,7 +110,7 @@ def org(tenant: str, org_id: int) -> str:
     """The tree opened down to one org, with its detail panel."""
     today = date.today()
     selected = service.get_org(db.session, org_id)
-    open_path = service.ancestor_ids(selected.path)
+    open_path = service.ancestor_ids(db.session, selected)
     return render_template(
         "orgs/tree.html",
         nodes=_nodes(service.roots(db.session), today, open_path),
