@@ -26,6 +26,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -257,3 +258,99 @@ class ReviewTally(TenantOwned, Base):
         BigID, ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
     )
     n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- pre-meeting work (issue 7 item 6) ------------------------------------------------
+
+
+class GroupKind(enum.StrEnum):
+    VERIFICATION = "verification"  # 核查组 (YZ-06): checks each on-site reporter, writes comment material
+    GUIDANCE = "guidance"  # 指导组 (JX-09): attends the reviews' meetings
+
+
+class ResearchVisit(IdMixin, TimestampMixin, TenantOwned, Base):
+    """An unannounced research visit to a reporter's org before the meeting (GH-04, JX-05).
+
+    Not shown to the reporter before their meeting (:mod:`shuzhi.cycles.prework`).
+    """
+
+    __tablename__ = "research_visits"
+    __table_args__ = (
+        Index("ix_research_visits_tenant_id_reporter_id", "tenant_id", "reporter_id"),
+        Index("ix_research_visits_tenant_id_campaign_id", "tenant_id", "campaign_id"),
+    )
+
+    campaign_id: Mapped[int] = mapped_column(BigID, ForeignKey("campaigns.id", ondelete="CASCADE"))
+    reporter_id: Mapped[int] = mapped_column(BigID, ForeignKey("reporters.id", ondelete="CASCADE"))
+    visited_on: Mapped[date] = mapped_column(Date)
+    #: Who went (names and posts, as written).
+    visitors: Mapped[str] = mapped_column(String(300))
+    #: What was found.
+    findings: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(150), default="")
+
+
+class WorkGroup(IdMixin, TimestampMixin, TenantOwned, Base):
+    """A verification group (YZ-06) or guidance group (JX-09) of a campaign."""
+
+    __tablename__ = "work_groups"
+    __table_args__ = (UniqueConstraint("campaign_id", "kind", "name"),)
+
+    campaign_id: Mapped[int] = mapped_column(BigID, ForeignKey("campaigns.id", ondelete="CASCADE"))
+    kind: Mapped[GroupKind] = mapped_column(_enum(GroupKind))
+    name: Mapped[str] = mapped_column(String(100))
+    leader: Mapped[str] = mapped_column(String(100), default="")
+    #: The members' names and posts, as written.
+    members: Mapped[str] = mapped_column(String(500), default="")
+    created_by: Mapped[str] = mapped_column(String(150), default="")
+
+
+class GroupAssignment(IdMixin, TimestampMixin, TenantOwned, Base):
+    """A group's charge: a reporter it verifies (YZ-06) or a review whose meeting it attends (JX-09).
+
+    A verification group's comment material (点评材料) is kept on the assignment, as text
+    and/or an attached file.
+    """
+
+    __tablename__ = "group_assignments"
+    __table_args__ = (
+        UniqueConstraint("group_id", "reporter_id"),
+        UniqueConstraint("group_id", "review_id"),
+        CheckConstraint("(reporter_id IS NULL) <> (review_id IS NULL)", name="one_target"),
+        Index("ix_group_assignments_tenant_id_campaign_id", "tenant_id", "campaign_id"),
+    )
+
+    campaign_id: Mapped[int] = mapped_column(BigID, ForeignKey("campaigns.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(BigID, ForeignKey("work_groups.id", ondelete="CASCADE"))
+    reporter_id: Mapped[int | None] = mapped_column(
+        BigID, ForeignKey("reporters.id", ondelete="CASCADE"), default=None
+    )
+    review_id: Mapped[int | None] = mapped_column(
+        BigID, ForeignKey("reviews.id", ondelete="CASCADE"), default=None
+    )
+    comment: Mapped[str] = mapped_column(Text, default="")
+    attachment_name: Mapped[str] = mapped_column(String(200), default="")
+    attachment_type: Mapped[str] = mapped_column(String(100), default="")
+    #: Where the file's bytes are kept (:mod:`shuzhi.cycles.files`; never in the row: the
+    #: audit trail records every column).
+    attachment_key: Mapped[str] = mapped_column(String(255), default="")
+    assigned_by: Mapped[str] = mapped_column(String(150), default="")
+
+
+class PlanFiling(IdMixin, TimestampMixin, TenantOwned, Base):
+    """The work plan filed (备案) with the superior body, with the document (GH-04)."""
+
+    __tablename__ = "plan_filings"
+    __table_args__ = (Index("ix_plan_filings_tenant_id_campaign_id", "tenant_id", "campaign_id"),)
+
+    campaign_id: Mapped[int] = mapped_column(BigID, ForeignKey("campaigns.id", ondelete="CASCADE"))
+    review_id: Mapped[int] = mapped_column(BigID, ForeignKey("reviews.id", ondelete="CASCADE"))
+    filed_with: Mapped[str] = mapped_column(String(200))
+    filed_on: Mapped[date] = mapped_column(Date)
+    document_name: Mapped[str] = mapped_column(String(200))
+    document_type: Mapped[str] = mapped_column(String(100), default="")
+    document_key: Mapped[str] = mapped_column(String(255))
+    #: sha256 of the document, so the filed version can be recognised later.
+    document_sha256: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    filed_by: Mapped[str] = mapped_column(String(150), default="")
