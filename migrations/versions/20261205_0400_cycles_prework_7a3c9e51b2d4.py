@@ -1,7 +1,7 @@
 """Cycles pre-meeting work: research visits, verification and guidance groups, plan filings (RLS).
 
 Revision ID: 7a3c9e51b2d4
-Revises: 2d5816e5c428
+Revises: d55bf144d38f
 Create Date: 2026-12-05 04:00:00+00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from shuzhi.tenancy import rls
 
 revision: str = "7a3c9e51b2d4"
-down_revision: str | None = "2d5816e5c428"
+down_revision: str | None = "d55bf144d38f"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
