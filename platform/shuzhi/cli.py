@@ -106,3 +106,9 @@ main.add_command(sso)
 from shuzhi.cycles.cli import campaign_cli  # noqa: E402
 
 main.add_command(campaign_cli)
+
+
+# --- draw: re-run a published on-site draw (platform/shuzhi/meetings/cli.py) ---
+from shuzhi.meetings.cli import draw_cli  # noqa: E402
+
+main.add_command(draw_cli)

@@ -50,6 +50,8 @@ def init_web(app: Flask) -> None:
     from shuzhi.auth.token_views import bp as tokens_bp
     from shuzhi.cycles.views import bp as cycles_bp
     from shuzhi.exports.views import bp as exports_bp
+    from shuzhi.meetings.views import bp as meetings_bp
+    from shuzhi.meetings.views import static_bp as meetings_static_bp
     from shuzhi.orgs.views import bp as orgs_bp
     from shuzhi.policy.views import bp as policy_bp
     from shuzhi.reports.editor import bp as report_editor_bp
@@ -62,6 +64,8 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(tokens_bp)
     app.register_blueprint(cycles_bp)
+    app.register_blueprint(meetings_bp)
+    app.register_blueprint(meetings_static_bp)
     app.register_blueprint(report_editor_bp)
     app.register_blueprint(exports_bp)
     app.add_template_global(template_can, "can")
