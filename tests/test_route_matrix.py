@@ -136,10 +136,34 @@ def _draw(side: Side, tenant: Any, creator: User) -> int | None:
     return meetings.prepare(db.session, access.operator("matrix"), campaign).id
 
 
+def _report(side: Side, tenant: Any, creator: User) -> int | None:
+    """The reporter's report (the reports room's): a draft, a scan attached, a member invited."""
+    try:
+        from shuzhi.reports import service as reports
+        from shuzhi.reports.access import Actor
+    except ImportError:  # the reports room is not installed
+        return None
+    if "reporter" not in side.ids:
+        return None
+    s = db.session
+    from shuzhi.cycles import service as cycles
+
+    who = Actor("matrix", operator=True)
+    report = reports.get_or_create_report(s, cycles.get_reporter(s, side.ids["reporter"]))
+    reports.save_draft(s, report, "一、主要做法\n矩阵的草稿。", user=who)
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    side.ids["attachment"] = reports.add_attachment(s, report, user=who, kind="scan", filename="a.pdf", data=pdf).id
+    side.ids["report_member"] = reports.add_member(
+        s, report, user=who, member_user_id=side.admin_id, role="reviewer"
+    ).id
+    return report.id
+
+
 #: Objects of rooms that may or may not be installed: made when they are (in this order).
 OPTIONAL_MAKERS: dict[str, Callable[[Side, Any, User], int | None]] = {
     "invitation": _invitation,
     "campaign": _campaign,
+    "report": _report,
     "draw": _draw,
 }
 
@@ -171,14 +195,22 @@ ARG_KINDS: dict[str, str | None] = {
     "campaign_id": "campaign",
     "review_id": "review",
     "reporter_id": "reporter",
+    "report_id": "report",
+    "attachment_id": "attachment",
+    "member_id": "report_member",
+    "number": None,  # a version's number within a report (the report is the tenant's object)
     "draw_id": "draw",
     "name": None,  # a policy's name: global, not the tenant's
     "key": None,  # a deadline's key within a campaign (the campaign is the tenant's object)
 }
-NEUTRAL = {"name": "common", "key": "report"}
+NEUTRAL = {"name": "common", "key": "report", "number": 1}
 
 #: Query strings a route needs so that validation passes and the lookup decides.
-QUERIES: dict[str, str] = {"orgs.PostTenure": "start=2024-01-01&end=2024-12-31"}
+QUERIES: dict[str, str] = {
+    "orgs.PostTenure": "start=2024-01-01&end=2024-12-31",
+    "reports.ReportDiff": "from=1&to=1",
+    "report_review.diff": "from=1&to=1",
+}
 
 
 def _bodies(m: Matrix) -> dict[tuple[str, str], Any]:
@@ -204,6 +236,14 @@ def _bodies(m: Matrix) -> dict[tuple[str, str], Any]:
         ("cycles.ReporterTransition", "POST"): {"to": "research", "reason": "矩阵"},
         ("cycles.ReporterMode", "PUT"): {"mode": "written", "reason": "矩阵"},
         ("cycles.ReporterExtensions", "POST"): {"step": "drafting", "until": "2024-01-31", "reason": "矩阵"},
+        ("reports.ReportDraft", "PUT"): {"text": "矩阵"},
+        ("reports.ReportTopics", "PUT"): {"topics": ["矩阵"]},
+        ("reports.ReportAttestation", "PUT"): {"name": "矩阵"},
+        ("reports.ReportReturn", "POST"): {"note": "矩阵"},
+        ("reports.ReportComments", "POST"): {"body": "矩阵", "paragraph": 0},
+        ("reports.ReportMembers", "POST"): {"user_id": a["user"], "role": "reviewer"},
+        ("report_review.comment", "POST"): {"body": "矩阵", "paragraph": "0"},
+        ("report_review.return_", "POST"): {"note": "矩阵"},
         ("meetings.DrawRun", "POST"): {"public_input": "7"},
         ("meetings.DrawWitnesses", "POST"): {"name": "矩阵", "role": "党代表"},
         ("meetings.DrawNamed", "PUT"): {"keys": ["R"], "decision": "矩阵"},

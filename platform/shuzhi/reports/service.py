@@ -464,7 +464,11 @@ def submit(session: Session, report: Report, *, user: Any, today: date | None = 
     flow = cycles.workflow(campaign)
     target = Step.PRE_REVIEW if flow.uses(Step.PRE_REVIEW) else Step.SUBMITTED
     # Refuse on a passed deadline before anything moves (the engine's lock, with extensions).
+    # A pre-review (TJ-02) leads to "submitted", whose deadline the reviewer's approval must
+    # meet: sending a report for pre-review after it has passed would only be refused there.
     locked = cycles.reporter_lock(session, reporter, target, today=today)
+    if locked is None and target is Step.PRE_REVIEW:
+        locked = cycles.reporter_lock(session, reporter, Step.SUBMITTED, today=today)
     if locked is not None:
         raise Conflict(
             _(
@@ -487,6 +491,10 @@ def submit(session: Session, report: Report, *, user: Any, today: date | None = 
     draft.submitted_at = utcnow()
     draft.submitted_by = actor.label
     report.status = ReportStatus.PRE_REVIEW if target is Step.PRE_REVIEW else ReportStatus.SUBMITTED
+    session.flush()
+    for row in attachments(session, report):
+        if row.version_id is None and row.kind is not AttachmentKind.ORIGINAL:
+            row.version_id = draft.id  # submitted with this version: kept, no longer deletable
     session.flush()
     _decide(session, report, draft, DecisionAction.SUBMIT, actor, "", step=target.value)
     return draft
@@ -771,3 +779,97 @@ def inline_diff(old: str, new: str) -> list[tuple[str, str]]:
             if j2 > j1:
                 out.append(("insert", new[j1:j2]))
     return out
+
+
+# --- attachments (JX-06, SX-03, YZ-05) -------------------------------------------------
+
+
+def add_attachment(
+    session: Session, report: Report, *, user: Any, kind: AttachmentKind | str, filename: str, data: bytes
+) -> ReportAttachment:
+    """Store a checked file (slides, video, the stamped copy's scan) and list it on the report."""
+    from shuzhi.reports import attachments as files
+    from shuzhi.reports.storage import new_key, storage
+
+    actor = _actor(user, session)
+    access.ensure_edit(session, report, actor)
+    _ensure_open(session, report)
+    checked = files.check(kind, filename, data)
+    key = new_key(report.tenant_id, report.id)
+    store = storage()
+    store.put(key, data)
+    try:
+        row = ReportAttachment(
+            report_id=report.id,
+            kind=checked.kind,
+            filename=checked.filename or f"{checked.kind.value}.{checked.type}",
+            content_type=checked.content_type,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            storage_key=key,
+            uploaded_by=actor.label,
+        )
+        session.add(row)
+        session.flush()
+    except Exception:
+        store.delete(key)  # no file without its row
+        raise
+    return row
+
+
+def get_attachment(session: Session, report: Report, attachment_id: int) -> ReportAttachment:
+    row = session.get(ReportAttachment, attachment_id)
+    if row is None or row.report_id != report.id:
+        raise NotFound(_("找不到该附件。"))
+    return row
+
+
+def attachment_bytes(row: ReportAttachment) -> bytes:
+    from shuzhi.reports.storage import storage
+
+    return storage().get(row.storage_key)
+
+
+def delete_attachment(session: Session, report: Report, attachment_id: int, *, user: Any) -> None:
+    from shuzhi.reports.storage import storage
+
+    actor = _actor(user, session)
+    access.ensure_edit(session, report, actor)
+    row = get_attachment(session, report, attachment_id)
+    if row.version_id is not None:
+        raise Conflict(_("该附件已随报告提交，不能删除。"))
+    if (report.attestation or {}).get("attachment_id") == row.id:
+        report.attestation = None
+    key = row.storage_key
+    session.delete(row)
+    session.flush()
+    storage().delete(key)
+
+
+# --- the reviewer's list -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    reporter_id: int
+    org_id: int
+    org_name: str
+    stage: str
+    report: Report | None
+
+
+def reviewable(session: Session, principal: Any, tenant_id: int, *, limit: int = 500) -> list[ReviewRow]:
+    """The reporters whose reports ``principal`` reviews (``reports.review`` scope), newest campaign first."""
+    from shuzhi.auth.permissions import Perm, org_condition
+    from shuzhi.cycles.models import Reporter
+    from shuzhi.orgs.models import Org
+
+    rows = session.execute(
+        select(Reporter.id, Reporter.org_id, Org.name, Reporter.stage, Report)
+        .join(Org, Org.id == Reporter.org_id)
+        .outerjoin(Report, Report.reporter_id == Reporter.id)
+        .where(org_condition(principal, Perm.REPORTS_REVIEW, tenant_id))
+        .order_by(Reporter.campaign_id.desc(), Org.code)
+        .limit(limit)
+    ).all()
+    return [ReviewRow(r[0], r[1], r[2], str(getattr(r[3], "value", r[3])), r[4]) for r in rows]

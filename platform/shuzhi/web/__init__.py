@@ -55,6 +55,7 @@ def init_web(app: Flask) -> None:
     from shuzhi.orgs.views import bp as orgs_bp
     from shuzhi.policy.views import bp as policy_bp
     from shuzhi.reports.editor import bp as report_editor_bp
+    from shuzhi.reports.review import bp as report_review_bp
 
     app.register_blueprint(bp)
     app.register_blueprint(orgs_bp)
@@ -64,6 +65,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(tokens_bp)
     app.register_blueprint(cycles_bp)
+    app.register_blueprint(report_review_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(meetings_static_bp)
     app.register_blueprint(report_editor_bp)

@@ -1,0 +1,216 @@
+"""The reviewer's pages: the reports to review, one report with its findings and paragraph
+comments, return / approve, the versions and a diff between two of them.
+
+- ``GET  /t/<tenant>/review`` — the reporters in the reviewer's scope and their reports' status;
+- ``GET  /t/<tenant>/review/<report>`` — the latest submitted version (or draft), numbered
+  paragraphs with their comments, findings, attachments, versions, decisions;
+- ``POST …/comment`` — a comment on a paragraph (quoted words optional);
+- ``POST …/return`` — back to the secretary with a note (CO-02);
+- ``POST …/approve`` — approve (after a pre-review: TJ-02 包片领导, GH-01 党总支);
+- ``GET  …/diff?from=&to=`` — two versions compared paragraph by paragraph;
+- ``GET  …/attachments/<id>`` — download an attachment.
+
+A refused action re-renders the page with the message and what was typed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from shuzhi.auth.permissions import Perm, current_principal, require
+from shuzhi.db import db
+from shuzhi.errors import ShuzhiError, ValidationFailed
+from shuzhi.reports import access, service
+from shuzhi.reports.attachments import kind_label
+from shuzhi.reports.models import CommentKind, Report, VersionKind
+from shuzhi.tenancy.models import Role
+from shuzhi.web import nav
+
+bp = Blueprint("report_review", __name__, url_prefix="/t/<tenant>/review", template_folder="templates")
+
+nav.register(
+    nav.NavItem(
+        "report_review.index",
+        _l("审核述职报告"),
+        (Role.REVIEWER, Role.TENANT_ADMIN),
+        35,
+        ("report_review.report", "report_review.diff"),
+    )
+)
+
+
+def _actor() -> access.Actor:
+    return access.actor_of(current_principal(), g.tenant.id)
+
+
+@bp.get("")
+@require(Perm.REPORTS_REVIEW)
+def index(tenant: str) -> str:
+    rows = service.reviewable(db.session, current_principal(), g.tenant.id)
+    waiting = sum(
+        1 for r in rows if r.report is not None and r.report.status.value in ("pre_review", "submitted")
+    )
+    return render_template(
+        "reports/review/index.html", rows=rows, waiting=waiting, status_label=service.status_label
+    )
+
+
+def _page(report: Report, *, error: ShuzhiError | None = None, form: dict[str, Any] | None = None) -> Any:
+    from shuzhi.cycles import service as cycles
+
+    actor = _actor()
+    access.ensure_read(db.session, report, actor)
+    versions = service.versions(db.session, report)
+    shown_no = request.args.get("v", type=int)
+    submitted = [v for v in versions if v.kind is VersionKind.SUBMITTED]
+    shown = next((v for v in versions if v.number == shown_no), None) or (
+        submitted[-1] if submitted else (versions[-1] if versions else None)
+    )
+    paras = service.paragraphs(shown.text) if shown else []
+    by_para: dict[int | None, list[Any]] = {}
+    for c in service.comments(db.session, report):
+        if shown is not None and c.version_id == shown.id:
+            by_para.setdefault(c.paragraph, []).append(c)
+    findings = [
+        f for f in ((shown.check or {}).get("findings", []) if shown else []) if f["severity"] != "info"
+    ]
+    org = cycles.org_names(db.session, [report.org_id]).get(report.org_id)
+    reporter = cycles.get_reporter(db.session, report.reporter_id)
+    numbers = {v.id: v.number for v in versions}
+    return render_template(
+        "reports/review/report.html",
+        report=report,
+        org=org,
+        reporter=reporter,
+        versions=versions,
+        shown=shown,
+        paras=paras,
+        by_para=by_para,
+        findings=findings,
+        outline=(shown.check or {}).get("outline", []) if shown else [],
+        attachments=service.attachments(db.session, report),
+        decisions=service.decisions(db.session, report),
+        numbers=numbers,
+        req=service.requirements(db.session, report),
+        can_review=access.can_review(report, actor),
+        can_comment=access.can_comment(db.session, report, actor),
+        status_label=service.status_label,
+        kind_label=kind_label,
+        error=error,
+        form=form or {},
+    ), (error.status if error else 200)
+
+
+@bp.get("/<int:report_id>")
+@require(Perm.TENANT_READ)
+def report(tenant: str, report_id: int) -> Any:
+    return _page(service.get_report(db.session, report_id))
+
+
+def _act(report_id: int, action: Any, form: dict[str, Any], anchor: str = "") -> Any:
+    report = service.get_report(db.session, report_id)
+    try:
+        action(report)
+        db.session.commit()
+    except ShuzhiError as exc:
+        db.session.rollback()
+        report = service.get_report(db.session, report_id)
+        return _page(report, error=exc, form=form)
+    return redirect(url_for("report_review.report", report_id=report_id) + anchor)
+
+
+@bp.post("/<int:report_id>/comment")
+@require(Perm.TENANT_READ)
+def comment(tenant: str, report_id: int) -> Any:
+    form = {k: request.form.get(k, "") for k in ("paragraph", "excerpt", "body", "kind", "version")}
+    paragraph: int | None = None
+    if form["paragraph"].strip():
+        try:
+            paragraph = int(form["paragraph"])
+        except ValueError:
+            paragraph = -1
+
+    def add(report: Report) -> None:
+        if paragraph == -1:
+            raise ValidationFailed(_("段落序号不正确。"), errors={"paragraph": [_("应为数字")]})
+        version = None
+        if form["version"].strip().isdigit():
+            version = service.get_version(db.session, report, int(form["version"]))
+        kind = CommentKind.GUIDANCE if form["kind"] == "guidance" else CommentKind.COMMENT
+        service.add_comment(
+            db.session,
+            report,
+            user=_actor(),
+            body=form["body"],
+            paragraph=paragraph,
+            excerpt=form["excerpt"],
+            version=version,
+            kind=kind,
+        )
+
+    return _act(report_id, add, form, f"#p-{paragraph}" if paragraph is not None else "#comments")
+
+
+@bp.post("/<int:report_id>/return")
+@require(Perm.TENANT_READ)
+def return_(tenant: str, report_id: int) -> Any:
+    form = {"note": request.form.get("note", "")}
+    return _act(
+        report_id,
+        lambda report: service.return_report(db.session, report, user=_actor(), note=form["note"]),
+        form,
+        "#decision",
+    )
+
+
+@bp.post("/<int:report_id>/approve")
+@require(Perm.TENANT_READ)
+def approve(tenant: str, report_id: int) -> Any:
+    form = {"approve_note": request.form.get("approve_note", "")}
+    return _act(
+        report_id,
+        lambda report: service.approve(db.session, report, user=_actor(), note=form["approve_note"]),
+        form,
+        "#decision",
+    )
+
+
+@bp.get("/<int:report_id>/diff")
+@require(Perm.TENANT_READ)
+def diff(tenant: str, report_id: int) -> Any:
+    report = service.get_report(db.session, report_id)
+    access.ensure_read(db.session, report, _actor())
+    versions = service.versions(db.session, report)
+    old_no = request.args.get("from", type=int) or (versions[-2].number if len(versions) > 1 else 1)
+    new_no = request.args.get("to", type=int) or (versions[-1].number if versions else 1)
+    old = service.get_version(db.session, report, old_no)
+    new = service.get_version(db.session, report, new_no)
+    rows = service.diff(old, new)
+    from shuzhi.cycles import service as cycles
+
+    org = cycles.org_names(db.session, [report.org_id]).get(report.org_id)
+    return render_template(
+        "reports/review/diff.html",
+        report=report,
+        org=org,
+        versions=versions,
+        old=old,
+        new=new,
+        rows=rows,
+        changed=sum(1 for r in rows if r.op != "equal"),
+        inline=service.inline_diff,
+    )
+
+
+@bp.get("/<int:report_id>/attachments/<int:attachment_id>")
+@require(Perm.TENANT_READ)
+def attachment(tenant: str, report_id: int, attachment_id: int) -> Any:
+    from shuzhi.reports.api import download
+
+    report = service.get_report(db.session, report_id)
+    access.ensure_read(db.session, report, _actor())
+    return download(service.get_attachment(db.session, report, attachment_id))
