@@ -170,6 +170,10 @@ def _yongzhou(s: Stager) -> None:
         date(2020, 12, 22),
         reason="党组会议延期召开，报告待讨论通过",
     )
+    # clause YZ-02: just after the public draw of 8 on 12-16, witnessed and confirmed
+    from shuzhi.meetings.demo import yongzhou_draw
+
+    yongzhou_draw(s.session, s.campaign)
 
 
 def _suixi(s: Stager) -> None:

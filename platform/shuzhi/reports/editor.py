@@ -20,14 +20,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from shuzhi.auth.permissions import Perm, can, current_principal, require
 from shuzhi.cycles import service as cycles
 from shuzhi.cycles.models import Reporter
 from shuzhi.db import db
-from shuzhi.errors import Forbidden, ShuzhiError
+from shuzhi.errors import Forbidden, NotFound, ShuzhiError
 from shuzhi.reports import drafts, live
 from shuzhi.reports.uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
 from shuzhi.tenancy.models import Role
@@ -90,17 +92,43 @@ def _text_from_form() -> str:
     return text
 
 
-def _panel(ctx: Context, text: str, corrections: dict[int, str | None]) -> str:
-    result = live.check(ctx.setting, text, corrections, ctx.topics) if text.strip() else None
-    return render_template(
+def _clauses_html(setting: live.Setting) -> Markup:
+    """The policy's clauses beside the findings: the same for every keystroke, rendered once per language."""
+    key = ("clauses", str(get_locale()))
+    html = setting.memo.get(key)
+    if html is None:
+        html = setting.memo[key] = Markup(render_template("reports/_clauses.html", setting=setting))
+    return html
+
+
+def _panel(
+    setting: live.Setting,
+    text: str,
+    corrections: dict[int, str | None],
+    *,
+    topics: tuple[str, ...] = (),
+    can_edit: bool = True,
+) -> tuple[str, dict[str, int] | None]:
+    """The panel's HTML and the verdict's counts (for the one-line verdict under the textarea)."""
+    result = live.check(setting, text, corrections, topics) if text.strip() else None
+    summary = live.summary(result) if result else None
+    html = render_template(
         "reports/_panel.html",
-        ctx=ctx,
+        setting=setting,
+        can_edit=can_edit,
         result=result,
-        summary=live.summary(result) if result else None,
-        sections=ctx.setting.policy.sections,
+        summary=summary,
+        sections=setting.policy.sections,
         corrections=corrections,
         empty=live.empty_message(),
+        clauses_html=_clauses_html(setting),
     )
+    return html, summary
+
+
+def _mini(summary: dict[str, int] | None, *, oob: bool) -> str:
+    """The one-line verdict under the textarea (a phone shows the panel below it)."""
+    return render_template("reports/_mini.html", summary=summary, oob=oob)
 
 
 def _page(
@@ -117,12 +145,14 @@ def _page(
         text = state.text
     if corrections is None:
         corrections = dict(state.corrections)
+    panel, summary = _panel(ctx.setting, text, corrections, topics=ctx.topics, can_edit=ctx.can_edit)
     html = render_template(
         "reports/editor.html",
         ctx=ctx,
         state=state,
         text=text,
-        panel=_panel(ctx, text, corrections),
+        panel=panel,
+        mini=_mini(summary, oob=False),
         error=error,
         notice=notice,
         max_mb=MAX_UPLOAD_BYTES // (1024 * 1024),
@@ -156,13 +186,26 @@ def edit(tenant: str, reporter_id: int) -> Any:
 @bp.post("/<int:reporter_id>/check")
 @require(Perm.REPORTS_READ)
 def check(tenant: str, reporter_id: int) -> Any:
-    """The live check: the editor's text and outline corrections in, the side panel out."""
-    ctx = _context(reporter_id)
+    """The live check: the editor's text and outline corrections in, the side panel out.
+
+    Runs at every pause in typing, so it reads only what it needs, in one statement
+    (:func:`live.target_of`), and the pinned policy comes from the cache.
+    """
+    target = live.target_of(db.session, reporter_id)
+    if target is None:
+        raise NotFound(_("找不到该述职人。"))
+    principal, tenant_obj = current_principal(), g.get("tenant")
+    can_edit = can(principal, Perm.REPORTS_WRITE_OWN, tenant_obj, target.org_id)
+    if not can_edit and not can(principal, Perm.REPORTS_READ, tenant_obj, target.org_id):
+        raise Forbidden(_("只有本组织书记和报告的共同撰写人可以撰写这份述职报告。"))
+    setting = live.setting_of(db.session, target)
     try:
         text = _text_from_form()
     except UploadError as exc:
         return render_template("reports/_panel_error.html", message=exc.message), exc.status
-    return _panel(ctx, text, live.corrections_from(request.form, ctx.setting.policy))
+    corrections = live.corrections_from(request.form, setting.policy)
+    html, summary = _panel(setting, text, corrections, topics=target.topics, can_edit=can_edit)
+    return html + _mini(summary, oob=True)
 
 
 @bp.post("/<int:reporter_id>/upload")

@@ -15,16 +15,20 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from shuzhi.policy.describe import describe_rule
 from shuzhi.policy.model import ClauseKind, Policy
 from shuzhi.policy.models import PolicyPin
 from shuzhi.policy.params import resolve
 from shuzhi.reports.check import CheckResult, check_text
+from shuzhi.reports.counting import Count
+from shuzhi.reports.docx_text import Block
 from shuzhi.reports.parse import INTRO, NOT_A_PART, CorrectionError, parse_report
 from shuzhi.reports.uploads import text_blocks
 
@@ -52,9 +56,26 @@ class Setting:
     policy: Policy
     params: dict[str, Any]
     clauses: tuple[ClauseNote, ...]
+    #: What is computed once per setting and language (the clauses' HTML), filled by the views.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a live check needs of a reporter, read in one query."""
+
+    reporter_id: int
+    org_id: int
+    campaign_id: int
+    pin_id: int
+    pin_created: Any
+    topics: tuple[str, ...]
 
 
 _cache: OrderedDict[tuple[int, str], Setting] = OrderedDict()
+#: (pin id, pin created_at) → the digest key above: a pin row never changes, so a request
+#: that knows both needs not read the pin's source text to find its setting.
+_by_pin: OrderedDict[tuple[int, Any], tuple[int, str]] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -88,6 +109,49 @@ def setting_for(pin: PolicyPin) -> Setting:
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
+        _by_pin.clear()
+
+
+def target_of(session: Session, reporter_id: int) -> Target | None:
+    """The reporter's org, campaign, pin and 必答题 in one statement (the live check runs it per pause)."""
+    from shuzhi.cycles.models import Campaign, Reporter
+    from shuzhi.reports.models import Report
+
+    row = session.execute(
+        select(
+            Reporter.id,
+            Reporter.org_id,
+            Reporter.campaign_id,
+            Campaign.pin_id,
+            PolicyPin.created_at,
+            Report.topics,
+        )
+        .join(Campaign, Campaign.id == Reporter.campaign_id)
+        .join(PolicyPin, PolicyPin.id == Campaign.pin_id)
+        .outerjoin(Report, Report.reporter_id == Reporter.id)
+        .where(Reporter.id == reporter_id)
+    ).first()
+    if row is None:
+        return None
+    return Target(row[0], row[1], row[2], row[3], row[4], tuple(row[5] or ()))
+
+
+def setting_of(session: Session, target: Target) -> Setting:
+    """The target's pinned setting, without reading the pin when it is cached."""
+    with _lock:
+        key = _by_pin.get((target.pin_id, target.pin_created))
+        hit = _cache.get(key) if key is not None else None
+        if hit is not None:
+            _cache.move_to_end(key)  # type: ignore[arg-type]
+            return hit
+    pin = session.get(PolicyPin, target.pin_id)
+    assert pin is not None
+    setting = setting_for(pin)
+    with _lock:
+        _by_pin[(pin.id, pin.created_at)] = (pin.id, _digest(pin))
+        while len(_by_pin) > CACHE_SIZE:
+            _by_pin.popitem(last=False)
+    return setting
 
 
 def report_clauses(policy: Policy, params: dict[str, Any]) -> tuple[ClauseNote, ...]:
@@ -144,11 +208,30 @@ def check(
     deleted meanwhile) is dropped rather than refused: the secretary is typing.
     """
     doc = text_blocks(text)
+    _counted(doc.blocks)
     try:
         parsed = parse_report(doc, setting.policy, corrections=corrections or None)
     except CorrectionError:
         parsed = parse_report(doc, setting.policy)
     return check_text(setting.policy, setting.params, parsed, topics)
+
+
+#: Word's figures per paragraph text: typing changes one paragraph between two checks,
+#: so the others' counts are reused (bounded; cleared whole when full).
+_COUNTS: dict[str, Count] = {}
+_COUNTS_MAX = 20_000
+
+
+def _counted(blocks: Sequence[Block]) -> None:
+    for b in blocks:
+        c = _COUNTS.get(b.text)
+        if c is None:
+            c = b.count()
+            if len(_COUNTS) >= _COUNTS_MAX:
+                _COUNTS.clear()
+            _COUNTS[b.text] = c
+        else:
+            b._count = c
 
 
 def summary(result: CheckResult) -> dict[str, int]:

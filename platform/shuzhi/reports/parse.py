@@ -370,8 +370,28 @@ def _back_matter(body: Sequence[Block], start: int) -> list[str]:
 # --- mapping to the policy's parts ---------------------------------------------------
 
 
+#: match_section's answers: the editor re-parses the whole text at every pause in typing,
+#: and fuzzy-matching the same few headings against every part name was half of it.
+#: Keyed by the policy object's id, with the policy kept in the value (so an id reused by
+#: another policy after this one is gone never answers): pinned policies live in a cache.
+_MATCHES: dict[tuple[int, str], tuple[Policy, tuple[str | None, float, str, str]]] = {}
+_MATCHES_MAX = 4096
+
+
 def match_section(name: str, policy: Policy) -> tuple[str | None, float, str, str]:
     """(key, confidence, matched name, how) of the policy part a heading names."""
+    key = (id(policy), name)
+    hit = _MATCHES.get(key)
+    if hit is not None and hit[0] is policy:
+        return hit[1]
+    found = _match_section(name, policy)
+    if len(_MATCHES) >= _MATCHES_MAX:
+        _MATCHES.clear()  # hostile outlines: start again rather than grow
+    _MATCHES[key] = (policy, found)
+    return found
+
+
+def _match_section(name: str, policy: Policy) -> tuple[str | None, float, str, str]:
     n = _norm(name)
     if not n:
         return None, 0.0, "", "none"
