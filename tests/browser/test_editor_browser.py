@@ -17,6 +17,7 @@ from shuzhi.demo import build_demo
 from shuzhi.tenancy.models import Tenant, User
 from shuzhi.tenancy.scope import scoped
 from tests.browser import conftest as browser
+from tests.conftest import ARTIFACTS
 from tests.reports import livetexts
 
 browser_context_args = browser.browser_context_args
@@ -71,6 +72,10 @@ def test_secretary_writes_fixes_and_submits(
     expect(findings.locator('[data-rule="TJ-10"]').first).to_contain_text("字")
     expect(page.locator("#sz-outline")).to_contain_text("主要做法")
     screenshot(f"editor-findings-{size}")
+    if size == "phone":  # what a secretary sees while typing on a phone: the verdict under the text
+        expect(page.locator("#sz-mini")).to_contain_text("须修改")
+        page.locator("#sz-mini").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "editor-typing-phone-view.png"))
 
     # submitting now is refused, with the reasons and the text kept
     page.locator("#sz-submit").click()
@@ -78,9 +83,11 @@ def test_secretary_writes_fixes_and_submits(
     expect(page.locator("#sz-text")).to_have_value(livetexts.SHORT)
     screenshot(f"editor-blocked-{size}")
 
-    # the fixed report: both 必答题 answered, 1500–2000字
+    # the fixed report: both 必答题 answered, 1500–2000字; the refusal goes once the text changes
     page.locator("#sz-text").fill(livetexts.tongjia_report(problems_share=0.34))
     expect(verdict).to_contain_text("没有须修改的问题")
+    expect(page.locator("#sz-error")).to_be_hidden()
+    expect(page.locator("#sz-mini")).to_contain_text("没有须修改的问题") if size == "phone" else None
     expect(page.locator("#sz-words")).to_contain_text("全文")
     expect(page.locator("#sz-saved")).to_contain_text("草稿已自动保存", timeout=10_000)
     screenshot(f"editor-ready-{size}")

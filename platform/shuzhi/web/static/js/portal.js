@@ -42,3 +42,10 @@
     if (el.matches && el.matches("select[data-autosubmit]") && el.form) el.form.requestSubmit();
   });
 })();
+
+// Report editor: a message about the text as it was (a refused submit, an upload's notice)
+// goes away once the secretary edits it; the live panel says how the text stands now.
+document.addEventListener("input", function (ev) {
+  if (!ev.target || ev.target.id !== "sz-text") return;
+  document.querySelectorAll("[data-hide-on-edit]").forEach(function (el) { el.hidden = true; });
+});
