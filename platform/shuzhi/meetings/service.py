@@ -265,7 +265,7 @@ def prepare(session: Session, who: Who, campaign: Campaign, *, supersedes: Draw 
     return draw
 
 
-def commit(session: Session, who: Who, draw: Draw) -> Draw:
+def commit(session: Session, who: Who, draw: Draw, *, at: datetime | None = None) -> Draw:
     """Publish ``sha256(seed)`` and freeze the candidate list (YZ-02: seed committed before the draw)."""
     access.ensure_admin(who)
     _ensure_method(draw, Method.DRAW)
@@ -277,7 +277,7 @@ def commit(session: Session, who: Who, draw: Draw) -> Draw:
     draw.commitment = algorithm.commitment(seed)
     draw.candidates_digest = algorithm.candidates_digest(algorithm.eligible_keys(draw.candidates))
     draw.status = DrawStatus.COMMITTED
-    draw.committed_at, draw.committed_by = _now(), who.label
+    draw.committed_at, draw.committed_by = at or _now(), who.label
     session.flush()
     record(
         session,
@@ -290,7 +290,9 @@ def commit(session: Session, who: Who, draw: Draw) -> Draw:
     return draw
 
 
-def run_draw(session: Session, who: Who, draw: Draw, *, public_input: str = "") -> Draw:
+def run_draw(
+    session: Session, who: Who, draw: Draw, *, public_input: str = "", at: datetime | None = None
+) -> Draw:
     """Reveal the seed and draw through the selection hook; the result must equal the public algorithm's."""
     access.ensure_admin(who)
     _ensure_method(draw, Method.DRAW)
@@ -314,7 +316,7 @@ def run_draw(session: Session, who: Who, draw: Draw, *, public_input: str = "") 
     draw.public_input = public_input
     draw.result = got
     draw.status = DrawStatus.DRAWN
-    draw.drawn_at, draw.drawn_by = _now(), who.label
+    draw.drawn_at, draw.drawn_by = at or _now(), who.label
     session.flush()
     record(
         session,
@@ -400,7 +402,7 @@ def name_list(session: Session, who: Who, draw: Draw, *, keys: list[str], decisi
     return draw
 
 
-def confirm(session: Session, who: Who, draw: Draw) -> Draw:
+def confirm(session: Session, who: Who, draw: Draw, *, at: datetime | None = None) -> Draw:
     """Make the decision final and set the reporters' modes from it (CO-03)."""
     access.ensure_admin(who)
     if draw.status in (DrawStatus.CONFIRMED, DrawStatus.SUPERSEDED):
@@ -425,7 +427,7 @@ def confirm(session: Session, who: Who, draw: Draw) -> Draw:
     }[draw.method]
     cycles.apply_selection(session, who, review, onsite, SELECTION_OF[draw.method], decision=how)
     draw.status = DrawStatus.CONFIRMED
-    draw.confirmed_at, draw.confirmed_by = _now(), who.label
+    draw.confirmed_at, draw.confirmed_by = at or _now(), who.label
     session.flush()
     record(
         session,
