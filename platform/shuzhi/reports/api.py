@@ -19,22 +19,22 @@ from shuzhi.errors import ValidationFailed
 from shuzhi.reports import access, service
 from shuzhi.reports.models import Report, ReportAttachment, ReportComment, ReportDecision
 from shuzhi.reports.schemas import (
-    ApproveSchema,
-    AttachmentSchema,
-    AttestationSchema,
-    CommentInSchema,
-    CommentSchema,
-    DecisionSchema,
-    DiffQuerySchema,
-    DiffRowSchema,
-    DraftSchema,
-    MemberInSchema,
-    MemberSchema,
+    ReportApproveSchema,
+    ReportAttachmentSchema,
+    ReportAttestationSchema,
+    ReportCommentInSchema,
+    ReportCommentSchema,
+    ReportDecisionSchema,
+    ReportDiffQuerySchema,
+    ReportDiffRowSchema,
+    ReportDraftSchema,
+    ReportMemberInSchema,
+    ReportMemberSchema,
+    ReportReturnSchema,
     ReportSchema,
-    ReturnSchema,
-    TopicsSchema,
-    VersionDetailSchema,
-    VersionSchema,
+    ReportTopicsSchema,
+    ReportVersionDetailSchema,
+    ReportVersionSchema,
 )
 
 blp = Blueprint(
@@ -147,7 +147,7 @@ class ReportItem(MethodView):
 @blp.route("/reports/<int:report_id>/topics")
 class ReportTopics(MethodView):
     @require(Perm.TENANT_READ)
-    @blp.arguments(TopicsSchema)
+    @blp.arguments(ReportTopicsSchema)
     @blp.response(200, ReportSchema)
     def put(self, data: dict[str, Any], tenant: str, report_id: int) -> dict[str, Any]:
         """The org's own 必答题 (SX-05), checked in every version."""
@@ -160,7 +160,7 @@ class ReportTopics(MethodView):
 @blp.route("/reports/<int:report_id>/versions")
 class ReportVersions(MethodView):
     @require(Perm.TENANT_READ)
-    @blp.response(200, VersionSchema(many=True))
+    @blp.response(200, ReportVersionSchema(many=True))
     def get(self, tenant: str, report_id: int) -> list[Any]:
         """Every version, oldest first: drafts and frozen submitted versions with their hashes (CO-02)."""
         return service.versions(db.session, _readable(report_id))
@@ -169,7 +169,7 @@ class ReportVersions(MethodView):
 @blp.route("/reports/<int:report_id>/versions/<int:number>")
 class ReportVersionItem(MethodView):
     @require(Perm.TENANT_READ)
-    @blp.response(200, VersionDetailSchema)
+    @blp.response(200, ReportVersionDetailSchema)
     def get(self, tenant: str, report_id: int, number: int) -> Any:
         """One version's text, outline corrections and findings as stored with it."""
         return service.get_version(db.session, _readable(report_id), number)
@@ -178,8 +178,8 @@ class ReportVersionItem(MethodView):
 @blp.route("/reports/<int:report_id>/draft")
 class ReportDraft(MethodView):
     @require(Perm.TENANT_READ)
-    @blp.arguments(DraftSchema)
-    @blp.response(200, VersionDetailSchema)
+    @blp.arguments(ReportDraftSchema)
+    @blp.response(200, ReportVersionDetailSchema)
     def put(self, data: dict[str, Any], tenant: str, report_id: int) -> Any:
         """Autosave: the current draft's text (a new draft after a submit), checked and stored."""
         report = service.get_report(db.session, report_id)
@@ -193,7 +193,7 @@ class ReportDraft(MethodView):
 @blp.route("/reports/<int:report_id>/submit")
 class ReportSubmit(MethodView):
     @require(Perm.TENANT_READ)
-    @blp.response(200, VersionDetailSchema)
+    @blp.response(200, ReportVersionDetailSchema)
     def post(self, tenant: str, report_id: int) -> Any:
         """Freeze the draft (SHA-256); 422 while error findings remain, 409 after the deadline (CO-02)."""
         report = service.get_report(db.session, report_id)
@@ -205,7 +205,7 @@ class ReportSubmit(MethodView):
 @blp.route("/reports/<int:report_id>/attestation")
 class ReportAttestation(MethodView):
     @require(Perm.TENANT_READ)
-    @blp.arguments(AttestationSchema)
+    @blp.arguments(ReportAttestationSchema)
     @blp.response(200, ReportSchema)
     def put(self, data: dict[str, Any], tenant: str, report_id: int) -> dict[str, Any]:
         """Who attests the 党组 approval and seal, with the stamped copy's scan (YZ-05, SX-03)."""
@@ -218,8 +218,8 @@ class ReportAttestation(MethodView):
 @blp.route("/reports/<int:report_id>/return")
 class ReportReturn(MethodView):
     @require(Perm.TENANT_READ)
-    @blp.arguments(ReturnSchema)
-    @blp.response(200, DecisionSchema)
+    @blp.arguments(ReportReturnSchema)
+    @blp.response(200, ReportDecisionSchema)
     def post(self, data: dict[str, Any], tenant: str, report_id: int) -> dict[str, Any]:
         """Return for revision with a note and paragraph comments; the reporter goes back to drafting."""
         report = service.get_report(db.session, report_id)
@@ -233,8 +233,8 @@ class ReportReturn(MethodView):
 @blp.route("/reports/<int:report_id>/approve")
 class ReportApprove(MethodView):
     @require(Perm.TENANT_READ)
-    @blp.arguments(ApproveSchema)
-    @blp.response(200, DecisionSchema)
+    @blp.arguments(ReportApproveSchema)
+    @blp.response(200, ReportDecisionSchema)
     def post(self, data: dict[str, Any], tenant: str, report_id: int) -> dict[str, Any]:
         """Approve: a pre-reviewed report (TJ-02, GH-01) becomes submitted; a submitted one approved."""
         report = service.get_report(db.session, report_id)
@@ -246,7 +246,7 @@ class ReportApprove(MethodView):
 @blp.route("/reports/<int:report_id>/decisions")
 class ReportDecisions(MethodView):
     @require(Perm.TENANT_READ)
-    @blp.response(200, DecisionSchema(many=True))
+    @blp.response(200, ReportDecisionSchema(many=True))
     def get(self, tenant: str, report_id: int) -> list[dict[str, Any]]:
         """Submits, returns and approvals, oldest first."""
         report = _readable(report_id)
@@ -256,7 +256,7 @@ class ReportDecisions(MethodView):
 @blp.route("/reports/<int:report_id>/comments")
 class ReportComments(MethodView):
     @require(Perm.TENANT_READ)
-    @blp.response(200, CommentSchema(many=True))
+    @blp.response(200, ReportCommentSchema(many=True))
     def get(self, tenant: str, report_id: int) -> list[dict[str, Any]]:
         """Comments anchored to paragraphs (index and quoted words), and 核查组 guidance (YZ-06)."""
         report = _readable(report_id)
@@ -264,8 +264,8 @@ class ReportComments(MethodView):
         return [_comment(c, numbers) for c in service.comments(db.session, report)]
 
     @require(Perm.TENANT_READ)
-    @blp.arguments(CommentInSchema)
-    @blp.response(201, CommentSchema)
+    @blp.arguments(ReportCommentInSchema)
+    @blp.response(201, ReportCommentSchema)
     def post(self, data: dict[str, Any], tenant: str, report_id: int) -> dict[str, Any]:
         """Comment on a paragraph of a version (the latest submitted one by default)."""
         report = service.get_report(db.session, report_id)
@@ -287,8 +287,8 @@ class ReportComments(MethodView):
 @blp.route("/reports/<int:report_id>/diff")
 class ReportDiff(MethodView):
     @require(Perm.TENANT_READ)
-    @blp.arguments(DiffQuerySchema, location="query")
-    @blp.response(200, DiffRowSchema(many=True))
+    @blp.arguments(ReportDiffQuerySchema, location="query")
+    @blp.response(200, ReportDiffRowSchema(many=True))
     def get(self, args: dict[str, Any], tenant: str, report_id: int) -> list[Any]:
         """Paragraph-by-paragraph differences between versions ``from`` and ``to``."""
         report = _readable(report_id)
@@ -300,14 +300,14 @@ class ReportDiff(MethodView):
 @blp.route("/reports/<int:report_id>/members")
 class ReportMembers(MethodView):
     @require(Perm.TENANT_READ)
-    @blp.response(200, MemberSchema(many=True))
+    @blp.response(200, ReportMemberSchema(many=True))
     def get(self, tenant: str, report_id: int) -> list[Any]:
         """Co-authors and invited reviewers (TJ-08)."""
         return service.members(db.session, _readable(report_id))
 
     @require(Perm.TENANT_READ)
-    @blp.arguments(MemberInSchema)
-    @blp.response(201, MemberSchema)
+    @blp.arguments(ReportMemberInSchema)
+    @blp.response(201, ReportMemberSchema)
     def post(self, data: dict[str, Any], tenant: str, report_id: int) -> Any:
         """Invite a member of the tenant to help draft (co_author) or to review (reviewer) (TJ-08)."""
         report = service.get_report(db.session, report_id)
@@ -336,13 +336,13 @@ class ReportMemberItem(MethodView):
 @blp.route("/reports/<int:report_id>/attachments")
 class ReportAttachments(MethodView):
     @require(Perm.TENANT_READ)
-    @blp.response(200, AttachmentSchema(many=True))
+    @blp.response(200, ReportAttachmentSchema(many=True))
     def get(self, tenant: str, report_id: int) -> list[dict[str, Any]]:
         """Slides, video and scans of the stamped copy (JX-06, SX-03, YZ-05)."""
         return [_attachment(a) for a in service.attachments(db.session, _readable(report_id))]
 
     @require(Perm.TENANT_READ)
-    @blp.response(201, AttachmentSchema)
+    @blp.response(201, ReportAttachmentSchema)
     @blp.doc(
         requestBody={
             "content": {

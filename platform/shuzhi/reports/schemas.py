@@ -23,7 +23,7 @@ class ReportSchema(Schema):
     seal_required = fields.Bool(dump_only=True, metadata={"description": "YZ-05 / SX-03"})
 
 
-class VersionSchema(Schema):
+class ReportVersionSchema(Schema):
     number = fields.Int(dump_only=True)
     kind = fields.Enum(VersionKind, by_value=True, dump_only=True)
     words = fields.Int(dump_only=True)
@@ -37,23 +37,23 @@ class VersionSchema(Schema):
     submitted_by = fields.Str(dump_only=True)
 
 
-class VersionDetailSchema(VersionSchema):
+class ReportVersionDetailSchema(ReportVersionSchema):
     text = fields.Str(dump_only=True)
     corrections = fields.Dict(dump_only=True)
     check = fields.Dict(dump_only=True, allow_none=True)
     attestation = fields.Dict(dump_only=True, allow_none=True)
 
 
-class DraftSchema(Schema):
+class ReportDraftSchema(Schema):
     text = fields.Str(required=True, validate=validate.Length(max=200_000))
     corrections = fields.Dict(keys=fields.Str(), values=fields.Str(allow_none=True), load_default=dict)
 
 
-class TopicsSchema(Schema):
+class ReportTopicsSchema(Schema):
     topics = fields.List(fields.Str(validate=validate.Length(max=100)), required=True)
 
 
-class CommentInSchema(Schema):
+class ReportCommentInSchema(Schema):
     body = fields.Str(required=True, validate=validate.Length(min=1, max=2000))
     paragraph = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=0))
     excerpt = fields.Str(load_default="", validate=validate.Length(max=300))
@@ -61,7 +61,7 @@ class CommentInSchema(Schema):
     kind = fields.Enum(CommentKind, by_value=True, load_default=CommentKind.COMMENT)
 
 
-class CommentSchema(Schema):
+class ReportCommentSchema(Schema):
     id = fields.Int(dump_only=True)
     version = fields.Int(dump_only=True)
     paragraph = fields.Int(dump_only=True, allow_none=True)
@@ -72,22 +72,22 @@ class CommentSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
 
 
-class ReturnCommentSchema(Schema):
+class ReportReturnCommentSchema(Schema):
     body = fields.Str(required=True, validate=validate.Length(min=1, max=2000))
     paragraph = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=0))
     excerpt = fields.Str(load_default="", validate=validate.Length(max=300))
 
 
-class ReturnSchema(Schema):
+class ReportReturnSchema(Schema):
     note = fields.Str(load_default="", validate=validate.Length(max=2000))
-    comments = fields.List(fields.Nested(ReturnCommentSchema), load_default=list)
+    comments = fields.List(fields.Nested(ReportReturnCommentSchema), load_default=list)
 
 
-class ApproveSchema(Schema):
+class ReportApproveSchema(Schema):
     note = fields.Str(load_default="", validate=validate.Length(max=2000))
 
 
-class DecisionSchema(Schema):
+class ReportDecisionSchema(Schema):
     id = fields.Int(dump_only=True)
     action = fields.Str(dump_only=True)
     step = fields.Str(dump_only=True)
@@ -98,12 +98,12 @@ class DecisionSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
 
 
-class DiffQuerySchema(Schema):
+class ReportDiffQuerySchema(Schema):
     old = fields.Int(required=True, data_key="from", validate=validate.Range(min=1))
     new = fields.Int(required=True, data_key="to", validate=validate.Range(min=1))
 
 
-class DiffRowSchema(Schema):
+class ReportDiffRowSchema(Schema):
     op = fields.Str()
     old_no = fields.Int(allow_none=True)
     new_no = fields.Int(allow_none=True)
@@ -111,15 +111,7 @@ class DiffRowSchema(Schema):
     new = fields.Str()
 
 
-class AttachmentFormSchema(Schema):
-    kind = fields.Enum(AttachmentKind, by_value=True, required=True)
-
-
-class AttachmentFileSchema(Schema):
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
-
-
-class AttachmentSchema(Schema):
+class ReportAttachmentSchema(Schema):
     id = fields.Int(dump_only=True)
     kind = fields.Enum(AttachmentKind, by_value=True, dump_only=True)
     filename = fields.Str(dump_only=True)
@@ -131,20 +123,20 @@ class AttachmentSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
 
 
-class AttestationSchema(Schema):
+class ReportAttestationSchema(Schema):
     name = fields.Str(required=True, validate=validate.Length(min=1, max=100))
     body = fields.Str(load_default="", validate=validate.Length(max=100))
     on = fields.Date(load_default=None, allow_none=True)
     attachment_id = fields.Int(load_default=None, allow_none=True)
 
 
-class MemberInSchema(Schema):
+class ReportMemberInSchema(Schema):
     user_id = fields.Int(required=True)
     role = fields.Enum(MemberRole, by_value=True, required=True)
     note = fields.Str(load_default="", validate=validate.Length(max=100))
 
 
-class MemberSchema(Schema):
+class ReportMemberSchema(Schema):
     id = fields.Int(dump_only=True)
     user_id = fields.Int(dump_only=True)
     role = fields.Enum(MemberRole, by_value=True, dump_only=True)
