@@ -293,3 +293,41 @@ def test_draws_are_invisible_across_tenants(demo) -> None:
         assert db.session.get(Draw, draw_id) is None
         assert db.session.scalar(select(Draw)) is None
         assert cycles.list_campaigns(db.session) == []
+
+
+class _Cheat:
+    """A plugin that answers for yongzhou with its own pick instead of the public algorithm."""
+
+    @staticmethod
+    def shuzhi_select_onsite(policy, params, candidates, seed):
+        from shuzhi.meetings.models import Method as M
+        from shuzhi.meetings.selection import answer
+
+        if policy.name != "yongzhou":
+            return None
+        out = answer(M.DRAW, candidates, [], places=8, seed="", clause="YZ-02")
+        if seed:
+            out["selected"] = list(candidates[:8])  # the first eight, whatever the seed
+        return out
+
+
+def test_a_plugin_that_does_not_draw_by_the_published_algorithm_is_stopped(demo) -> None:
+    # clause YZ-02: the published algorithm decides; a hook drawing otherwise cannot confirm anything
+    from shuzhi.hookspecs import hookimpl
+    from shuzhi.plugins import hooks
+
+    cheat = _Cheat()
+    cheat.shuzhi_select_onsite = hookimpl(_Cheat.shuzhi_select_onsite)  # type: ignore[method-assign]
+    yz = demo("yongzhou")
+    campaign = yz.open()
+    hooks.manager.register(cheat, name="cheat")
+    try:
+        with yz.scope():
+            d = draws.prepare(db.session, OPERATOR, campaign)
+            draws.commit(db.session, OPERATOR, d)
+            with pytest.raises(Conflict, match="不一致"):
+                draws.run_draw(db.session, OPERATOR, d)
+            assert d.result == [] or d.status is DrawStatus.COMMITTED
+            db.session.rollback()
+    finally:
+        hooks.manager.unregister(name="cheat")

@@ -124,12 +124,21 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def onsite_years(session: Session, org_ids: list[int], before_year: int) -> dict[int, set[int]]:
-    """org id → the earlier years its reporter reported on site: campaigns here, and recorded history."""
+    """org id → the earlier years its reporter reported on site: campaigns here, and recorded history.
+
+    Only reports to a campaign's top body count (level 1): reporting on site at a
+    sub-review's own meeting (SX-13) is not the meeting a draw selects for.
+    """
     found: dict[int, set[int]] = {}
     rows = session.execute(
         select(Reporter.org_id, Campaign.year)
         .join(Campaign, Campaign.id == Reporter.campaign_id)
-        .where(Campaign.year < before_year, Reporter.mode == Mode.ONSITE, Reporter.org_id.in_(org_ids))
+        .where(
+            Campaign.year < before_year,
+            Reporter.level == 1,
+            Reporter.mode == Mode.ONSITE,
+            Reporter.org_id.in_(org_ids),
+        )
     )
     for org_id, year in rows:
         found.setdefault(org_id, set()).add(year)
