@@ -85,6 +85,9 @@ def test_redecision_over_the_api_keeps_both(app, client, demo) -> None:
     listed = client.get(f"{api}/campaigns/{record['campaign_id']}/draws").json
     assert [d["status"] for d in listed] == ["prepared", "superseded"]
     assert listed[1]["result"] == record["result"] and listed[1]["seed"] == record["seed"]
+    # the draw page keeps the replaced decision visible, with its reason and result
+    page = client.get(f"/t/yongzhou/campaigns/{record['campaign_id']}/draw").text
+    assert "以前的决定" in page and "经工委会议研究，重新抽选" in page and record["result"][0] in page
 
 
 def test_bad_input_is_422_in_chinese_and_a_secretary_is_refused(app, client, demo) -> None:
