@@ -73,7 +73,15 @@ def _apply_gucs(session: Session, connection: Any) -> None:
 
 @event.listens_for(Session, "after_begin")
 def _on_begin(session: Session, transaction: Any, connection: Any) -> None:
-    _apply_gucs(session, connection)
+    values = _guc_values(session)
+    if not any(values.values()):
+        # Nothing to set: the settings are only ever set transaction-locally
+        # (set_config(..., true) here and in audit), so a new transaction starts
+        # without them, which the policies read as no tenant, no user, not the
+        # platform. Saves a round trip on every request's first statement.
+        return
+    if connection.dialect.name == "postgresql":
+        connection.execute(_SET_GUCS, values)
 
 
 @event.listens_for(Session, "do_orm_execute")
