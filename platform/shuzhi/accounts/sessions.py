@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from shuzhi.accounts.crypto import aware, digest, new_token
 from shuzhi.accounts.models import UserSession
 from shuzhi.db import db, utcnow
+from shuzhi.tenancy.models import User
 
 #: The cookie's key holding the raw session id.
 SID_KEY = "sid"
@@ -73,6 +74,20 @@ def _row(raw: str) -> UserSession | None:
     return db.session.scalar(select(UserSession).where(UserSession.id_hash == digest(raw)))
 
 
+def _row_and_user(raw: str) -> UserSession | None:
+    """The session row, with its user read in the same query (kept in ``g.session_user``
+    for ``load_request_context``, which then needs no query of its own)."""
+    found = db.session.execute(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.id_hash == digest(raw))
+    ).first()
+    if found is None:
+        return None
+    g.session_user = found[1]
+    return found[0]
+
+
 def is_live(row: UserSession, now: datetime | None = None) -> bool:
     """Not revoked, not waiting for a second factor, within the idle and absolute limits."""
     now = now or utcnow()
@@ -105,7 +120,7 @@ def resume() -> None:
     if not isinstance(raw, str) or not raw:
         return
     now = utcnow()
-    row = _row(raw)
+    row = _row_and_user(raw)
     if row is None or row.revoked_at is not None:
         _forget()
         return

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import g, request, session
-from sqlalchemy import select
+from flask import g, has_request_context, request, session
+from sqlalchemy import and_, or_, select
 from werkzeug.local import LocalProxy
 
 from shuzhi.accounts import sessions as server_sessions
@@ -20,7 +20,7 @@ from shuzhi.audit.service import Actor, set_actor
 from shuzhi.db import db
 from shuzhi.errors import Forbidden, NotFound, ShuzhiError
 from shuzhi.tenancy.models import Membership, Role, Tenant, User
-from shuzhi.tenancy.scope import scoped, set_session_scope
+from shuzhi.tenancy.scope import current_scope, scoped, set_session_scope
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,8 +46,11 @@ def load_request_context() -> None:
     server_sessions.resume()  # the cookie's session id → user_id; revoked/expired → signed out
     user_id = session.get("user_id")
     if user_id is not None:
-        with scoped(db.session, user_id=user_id, platform=True):
-            user = db.session.get(User, user_id)
+        # resume() read the user with the session row: no query of its own.
+        user = g.pop("session_user", None)
+        if user is None or user.id != user_id:
+            with scoped(db.session, user_id=user_id, platform=True):
+                user = db.session.get(User, user_id)
         if user is not None and user.active:
             g.user = user
         else:
@@ -99,6 +102,9 @@ def user_roles(user: User, tenant: Tenant) -> frozenset[Role]:
 
 def memberships_of(user: User) -> list[tuple[Tenant, Role]]:
     """Every (tenant, role) of a user, across tenants (for the tenant switcher)."""
+    known = g.get("user_memberships") if has_request_context() else None
+    if known is not None and known[0] == user.id:
+        return list(known[1])  # read on the way into the tenant (enter_tenant)
     with scoped(db.session, user_id=user.id, platform=True):
         rows = db.session.execute(
             select(Tenant, Membership.role)
@@ -110,15 +116,53 @@ def memberships_of(user: User) -> list[tuple[Tenant, Role]]:
     return [(t, r) for t, r in rows]
 
 
+def _restore(scope: dict[str, Any]) -> None:
+    set_session_scope(
+        db.session, tenant_id=scope["tenant_id"], user_id=scope["user_id"], platform=bool(scope["platform"])
+    )
+
+
+def _tenant_and_memberships(
+    slug: str, user: User
+) -> tuple[Tenant | None, list[tuple[Tenant, Role, list[int]]]]:
+    """The URL's tenant and every membership of the user in active tenants, in one query.
+
+    The memberships give the roles here, the permission grants (no second read)
+    and the page's tenant switcher (no third). Read in the user's scope: the
+    policy shows a user their own memberships in every tenant.
+    """
+    old = current_scope(db.session)
+    set_session_scope(db.session, user_id=user.id)
+    try:
+        rows = db.session.execute(
+            select(Tenant, Membership.role, Membership.org_ids)
+            .outerjoin(Membership, and_(Membership.tenant_id == Tenant.id, Membership.user_id == user.id))
+            .where(Tenant.active.is_(True), or_(Tenant.slug == slug, Membership.user_id == user.id))
+            .order_by(Tenant.name)
+            .execution_options(skip_tenant_scope=True)
+        ).all()
+    except BaseException:
+        _restore(old)
+        raise
+    here = next((t for t, _role, _ids in rows if t.slug == slug), None)
+    if here is None or not any(t is here and role is not None for t, role, _ids in rows):
+        _restore(old)  # not entering (or only as platform admin, scoped next): the scope before
+    return here, [(t, role, list(ids or [])) for t, role, ids in rows if role is not None]
+
+
 def enter_tenant(slug: str) -> Tenant:
     """Resolve the URL's tenant, check the user may see it, and scope the session to it."""
-    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
     user = g.get("user")
+    if user is None:
+        tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True)))
+        if tenant is None:
+            raise NotFound()
+        raise Unauthenticated("请先登录。")
+    tenant, memberships = _tenant_and_memberships(slug, user)
     if tenant is None:
         raise NotFound()
-    if user is None:
-        raise Unauthenticated("请先登录。")
-    roles = user_roles(user, tenant)
+    here = [(role, org_ids) for t, role, org_ids in memberships if t is tenant]
+    roles = frozenset(role for role, _ids in here)
     if not roles and not user.is_platform_admin:
         # Same answer as a missing tenant: a stranger learns nothing.
         raise NotFound()
@@ -126,6 +170,11 @@ def enter_tenant(slug: str) -> Tenant:
         roles = roles | {Role.TENANT_ADMIN}
     g.tenant = tenant
     g.roles = roles
+    # For the tenant switcher (memberships_of) and the permission check: read once, here.
+    g.user_memberships = (user.id, [(t, role) for t, role, _ids in memberships])
+    from shuzhi.auth.permissions import remember_grants  # here: permissions imports this module
+
+    remember_grants(user, tenant.id, here)
     set_session_scope(db.session, tenant_id=tenant.id, user_id=user.id)
     set_actor(db.session, Actor(user.id, user.username, request.remote_addr or ""))
     return tenant

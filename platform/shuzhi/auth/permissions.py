@@ -253,14 +253,18 @@ def _memberships(user: User, tenant_id: int) -> list[tuple[Role, list[int]]]:
     return [(role, list(org_ids or [])) for role, org_ids in rows]
 
 
-def _compute_grants(principal: Principal, tenant_id: int) -> Grants:
+def _compute_grants(
+    principal: Principal, tenant_id: int, memberships: list[tuple[Role, list[int]]] | None = None
+) -> Grants:
     grants = Grants(tenant_id)
     if isinstance(principal, User):
         if not principal.active:
             return grants
         if principal.is_platform_admin:
             grants.add(ROLE_PERMISSIONS[PLATFORM_ADMIN])
-        for role, org_ids in _memberships(principal, tenant_id):
+        if memberships is None:
+            memberships = _memberships(principal, tenant_id)
+        for role, org_ids in memberships:
             grants.add(ROLE_PERMISSIONS.get(role, {}), org_ids)
     elif principal.tenant_id == tenant_id:
         grants.add(principal.grants())
@@ -283,6 +287,15 @@ def grants_for(principal: Principal, tenant: Tenant | int) -> Grants:
     if key not in cache:
         cache[key] = _compute_grants(principal, tenant_id)
     return cache[key]
+
+
+def remember_grants(user: User, tenant_id: int, memberships: list[tuple[Role, list[int]]]) -> None:
+    """The user's grants from the memberships the request has read already (``enter_tenant``):
+    the request's first check then needs no query."""
+    if has_request_context():
+        g.setdefault("_sz_grants", {})[_cache_key(user, tenant_id)] = _compute_grants(
+            user, tenant_id, memberships
+        )
 
 
 # --- the check ---------------------------------------------------------------------
