@@ -24,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import textwrap
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -59,6 +60,7 @@ from sqlalchemy.orm import Session
 
 from shuzhi.config import Config
 from shuzhi.orgs.models import Org
+from shuzhi.orgs.paths import rank_code
 from shuzhi.orgs.service import subtree_count
 from shuzhi.tenancy import rls
 from shuzhi.tenancy.models import Tenant
@@ -95,7 +97,9 @@ class Tree:
     parent: list[int]  # pre-order index of the parent, -1 for the root
     depth: list[int]
     ids: list[int] = field(default_factory=list)
-    paths: list[str] = field(default_factory=list)
+    paths: list[bytes] = field(default_factory=list)  # the app's ordinal path (shuzhi.orgs.paths)
+    id_paths: list[str] = field(default_factory=list)  # '/1/5/23/': the ancestors' ids, for the variants
+    child_seq: list[int] = field(default_factory=list)  # children given a rank (the app's counter)
 
     def __len__(self) -> int:
         return len(self.parent)
@@ -154,10 +158,15 @@ def assign_ids(trees: list[Tree], first_id: int = 1) -> None:
         trees[j].ids[orders[j][cursors[j]]] = first_id + k
         cursors[j] += 1
     for t, order in zip(trees, orders, strict=True):
-        t.paths = [""] * len(t)
+        # the app's ranks: siblings in id order, as the migration and the importer give them
+        rank = ordinals(t)
+        t.id_paths, t.paths, t.child_seq = [""] * len(t), [b""] * len(t), [0] * len(t)
         for i in order:
             p = t.parent[i]
-            t.paths[i] = (t.paths[p] if p >= 0 else "/") + f"{t.ids[i]}/"
+            t.id_paths[i] = (t.id_paths[p] if p >= 0 else "/") + f"{t.ids[i]}/"
+            t.paths[i] = (t.paths[p] if p >= 0 else b"") + rank_code(rank[i])
+            if p >= 0:
+                t.child_seq[p] += 1
 
 
 def copy_lines(tree: Tree, tenant_id: int) -> Iterator[tuple[int, str]]:
@@ -168,10 +177,12 @@ def copy_lines(tree: Tree, tenant_id: int) -> Iterator[tuple[int, str]]:
         parent = tree.ids[tree.parent[i]] if tree.parent[i] >= 0 else r"\N"
         name = f"{LEVELS[min(d, len(LEVELS) - 1)]}{oid}"
         kind = KINDS[min(d, len(KINDS) - 1)]
-        path = tree.paths[i]
+        path = "\\\\x" + tree.paths[i].hex()  # bytea in COPY's text format: \\x + hex
+        seq = tree.child_seq[i]
         yield (
             oid,
-            f"{oid}\t{tenant_id}\tT{tenant_id}-{oid}\t{name}\t{kind}\t{parent}\t{path}\t{d}\t{STAMP}\t{STAMP}\n",
+            f"{oid}\t{tenant_id}\tT{tenant_id}-{oid}\t{name}\t{kind}\t{parent}\t{path}\t{d}\t{seq}"
+            f"\t{STAMP}\t{STAMP}\n",
         )
 
 
@@ -196,7 +207,7 @@ def load_orgs(owner: Engine, trees: list[Tree], tenant_ids: list[int]) -> int:
         (row for t, tid in zip(trees, tenant_ids, strict=True) for row in copy_lines(t, tid)),
         key=lambda r: r[0],
     )
-    cols = "id, tenant_id, code, name, kind, parent_id, path, depth, created_at, updated_at"
+    cols = "id, tenant_id, code, name, kind, parent_id, path, depth, child_seq, created_at, updated_at"
     with owner.begin() as conn:
         with conn.connection.driver_connection.cursor() as cur:
             # FK triggers off for the load (the generator guarantees every parent
@@ -209,8 +220,9 @@ def load_orgs(owner: Engine, trees: list[Tree], tenant_ids: list[int]) -> int:
     return len(lines)
 
 
-def build_closure(conn: Connection, app_role: str) -> int:
-    """The anchor: (ancestor, descendant, depth) for every pair, self pairs included, from the paths."""
+def build_closure(conn: Connection, app_role: str, trees: list[Tree]) -> int:
+    """The anchor: (ancestor, descendant, depth) for every pair, self pairs included, by COPY
+    (the app's paths no longer spell the ancestors' ids; the generator knows them)."""
     conn.execute(text("SET maintenance_work_mem = '512MB'"))
     conn.execute(
         text(
@@ -218,13 +230,21 @@ def build_closure(conn: Connection, app_role: str) -> int:
             " depth integer NOT NULL)"
         )
     )
-    conn.execute(
-        text(
-            "INSERT INTO org_closure (ancestor_id, descendant_id, depth)"
-            " SELECT a.id::bigint, o.id, o.depth - (a.n - 1)::int"
-            " FROM orgs o, unnest(string_to_array(trim(both '/' from o.path), '/')) WITH ORDINALITY a(id, n)"
-        )
-    )
+    with (
+        driver_cursor(conn) as cur,
+        cur.copy("COPY org_closure (ancestor_id, descendant_id, depth) FROM STDIN") as cp,
+    ):
+        for t in trees:
+            buf: list[str] = []
+            for i, oid in enumerate(t.ids):
+                a, up = i, 0
+                while a >= 0:
+                    buf.append(f"{t.ids[a]}\t{oid}\t{up}\n")
+                    a, up = t.parent[a], up + 1
+                if len(buf) > 50_000:
+                    cp.write("".join(buf))
+                    buf.clear()
+            cp.write("".join(buf))
     conn.execute(text("ALTER TABLE org_closure ADD PRIMARY KEY (ancestor_id, descendant_id)"))
     conn.execute(text(f"GRANT SELECT ON org_closure TO {app_role}"))
     return conn.execute(text("SELECT count(*) FROM org_closure")).scalar_one()
@@ -381,7 +401,7 @@ class Pick:
     """A subtree's root: its id, the app's path and its chain (for the variants' keys)."""
 
     org_id: int
-    path: str
+    path: bytes
     chain: pathkeys.Chain
 
 
@@ -560,12 +580,15 @@ def core_insert(app_engine: Engine, tenant_id: int, rows: list[dict[str, Any]]) 
                 text("SELECT nextval(pg_get_serial_sequence('orgs', 'id')) FROM generate_series(1, :n)"),
                 {"n": len(rows)},
             ).scalars()
-            placed: dict[str, tuple[int, str]] = {}
+            placed: dict[str, tuple[int, bytes]] = {}
+            given: dict[str | None, int] = {}  # parent code -> last rank given (the app's child_seq)
+            kids = Counter(row["parent"] for row in rows)
             now = datetime.now(UTC)
             params = []
             for row, oid in zip(rows, ids, strict=True):
                 parent = placed.get(row["parent"]) if row["parent"] else None
-                path = (parent[1] if parent else "/") + f"{oid}/"
+                given[row["parent"]] = rank = given.get(row["parent"], 0) + 1
+                path = (parent[1] if parent else b"") + rank_code(rank)
                 placed[row["code"]] = (oid, path)
                 params.append(
                     {
@@ -577,6 +600,7 @@ def core_insert(app_engine: Engine, tenant_id: int, rows: list[dict[str, Any]]) 
                         "parent_id": parent[0] if parent else None,
                         "path": path,
                         "depth": row["depth"],
+                        "child_seq": kids.get(row["code"], 0),
                         "created_at": now,
                         "updated_at": now,
                     }
@@ -656,7 +680,10 @@ def import_throughput(
                 text(
                     "SELECT count(*) FROM orgs o LEFT JOIN orgs p ON p.id = o.parent_id"
                     " WHERE o.tenant_id = :t"
-                    " AND (o.path <> coalesce(p.path, '/') || o.id || '/' OR o.depth <> coalesce(p.depth + 1, 0))"
+                    # each path extends its parent's by one code: no longer, unrelated or shorter
+                    " AND (substr(o.path, 1, length(coalesce(p.path, ''::bytea))) <> coalesce(p.path, ''::bytea)"
+                    " OR length(o.path) <= length(coalesce(p.path, ''::bytea))"
+                    " OR o.depth <> coalesce(p.depth + 1, 0))"
                 ),
                 {"t": tenants["ours"]},
             ).scalar_one()
@@ -759,7 +786,7 @@ def chains(trees: list[Tree], tenant_ids: list[int]) -> Callable[[], Iterator[tu
 
     def rows() -> Iterator[tuple[int, pathkeys.Chain]]:
         for oid, t, tid, i in owner_of:
-            ids = tuple(int(x) for x in t.paths[i][1:-1].split("/"))
+            ids = tuple(int(x) for x in t.id_paths[i][1:-1].split("/"))
             yield oid, pathkeys.Chain(tid, ids, tuple(rank[x] for x in ids))
 
     return rows
@@ -992,7 +1019,7 @@ def main(argv: list[str] | None = None) -> int:
                 lambda: build_side_tables(owner_engine, variants, chains(trees, [big, other]), app_role, log)
             )
             with owner_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                closure_s, pairs = timed(lambda: build_closure(conn, app_role))
+                closure_s, pairs = timed(lambda: build_closure(conn, app_role, trees))
                 log(f"closure table: {pairs:,} pairs in {closure_s:.1f}s")
                 vac_s, _ = timed(
                     lambda: [conn.execute(text(f"VACUUM (ANALYZE) {n}")) for n in ("orgs", "org_closure")]
@@ -1013,7 +1040,7 @@ def main(argv: list[str] | None = None) -> int:
                 idx = pick_subtrees(tree, target, rng)
                 if idx:
                     picks[label] = [
-                        Pick(tree.ids[i], tree.paths[i], chain_of(tree.paths[i], big, rank)) for i in idx
+                        Pick(tree.ids[i], tree.paths[i], chain_of(tree.id_paths[i], big, rank)) for i in idx
                     ]
                 else:
                     log(f"{label}: no subtree of that size with --nodes {args.nodes:,}; skipped")

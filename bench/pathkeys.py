@@ -150,7 +150,7 @@ VARIANTS: dict[str, Variant] = {
     for v in [
         Variant(
             "text-copy",
-            "control: the app's own path ('/1/5/23/', text C) in a side table",
+            "control: the app's former path ('/1/5/23/', text C, before ADR 0015) in a side table",
             app_text,
             _range(app_text),
             TEXT_C,
@@ -244,7 +244,7 @@ VARIANTS: dict[str, Variant] = {
         ),
     ]
 }
-DEFAULT = ["varint", "ordinal"]
+DEFAULT = ["text-copy", "varint"]  # the app's former path (text ids) and the ids compacted; ours is ordinal
 
 
 def parse(spec: str) -> list[Variant]:
