@@ -90,18 +90,20 @@ def nav_labels(html: str) -> list[str]:
 
 
 def test_navigation_for_tenant_admin(client, county) -> None:
-    # issue 3 item 10: admins see 组织树, 述职关系 and 数据导入
+    # issue 3 item 10: admins see 组织树, 述职关系 and 数据导入; issue 7 item 7: their dashboard
+    # (the campaigns as a tree) first
     html = text(as_user(client, county, "admin").get("/t/jx/orgs"))
     labels = nav_labels(html)
-    assert labels[:2] == ["组织树", "述职关系"] and "数据导入" in labels
+    assert labels[:3] == ["述职评议", "组织树", "述职关系"] and "数据导入" in labels
     assert labels == sorted(set(labels), key=labels.index)  # each once, no placeholders
 
 
 def test_navigation_for_secretary_has_no_import(client, county) -> None:
-    # issue 3 item 10: members see 组织树 and 述职关系 only; no dead placeholder links
+    # issue 3 item 10: members see 组织树 and 述职关系 only; no dead placeholder links;
+    # issue 7 item 7: a secretary's own steps first
     html = text(as_user(client, county, "secretary").get("/t/jx/orgs"))
     labels = nav_labels(html)
-    assert labels[:2] == ["组织树", "述职关系"]
+    assert labels[:3] == ["我的述职", "组织树", "述职关系"]
     assert not {"数据导入", "审计日志", "成员管理"} & set(labels)
     assert 'href="#"' not in html
 
@@ -122,7 +124,7 @@ def test_tenant_switcher_lists_only_my_tenants(app, client, county, make_tenant)
     menu = html.split('aria-labelledby="sz-switch"', 1)[1].split("</ul>", 1)[0]
     assert "吉县县委组织部" in menu and "jx-town 组织部" in menu
     assert "别县县委组织部" not in menu  # the outsider's tenant
-    assert 'href="/t/jx-town/orgs"' in menu
+    assert 'href="/t/jx-town/my/reporters"' in menu  # a reviewer there: their dashboard
 
 
 # --- access ----------------------------------------------------------------------
@@ -406,12 +408,13 @@ def test_demo_login_lists_users_by_tenant_with_roles(app, client, county) -> Non
     assert "管理员" in jx and "书记" in jx
 
 
-def test_demo_login_goes_to_first_tenant_tree(app, client, county) -> None:
-    # issue 3 item 10: after sign-in, the user's first tenant's org tree
+def test_demo_login_goes_to_first_tenant_dashboard(app, client, county) -> None:
+    # issue 3 item 10: after sign-in, the user's first tenant; issue 7 item 7: its first page
+    # is the role's dashboard (a secretary's own steps)
     with demo_mode(app):
         r = client.post("/login", data={"user_id": county.users["secretary"]})
-        assert r.status_code == 302 and r.headers["Location"] == "/t/jx/orgs"
-        assert client.get("/").headers["Location"] == "/t/jx/orgs"
+        assert r.status_code == 302 and r.headers["Location"] == "/t/jx/my/steps"
+        assert client.get("/").headers["Location"] == "/t/jx/my/steps"
 
 
 def test_demo_login_honours_next_but_not_other_sites(app, client, county) -> None:
@@ -420,7 +423,7 @@ def test_demo_login_honours_next_but_not_other_sites(app, client, county) -> Non
         assert r.headers["Location"] == "/t/jx/relations"
         for evil in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
             r = client.post("/login", data={"user_id": county.users["admin"], "next": evil})
-            assert r.headers["Location"] == "/t/jx/orgs", evil
+            assert r.headers["Location"] == "/t/jx/campaigns", evil  # the admin's dashboard
 
 
 def test_demo_login_rejects_unknown_user(app, client, county) -> None:
@@ -447,7 +450,7 @@ def test_platform_admin_lands_on_tenant_list(app, client, county) -> None:
     assert r.headers["Location"] == "/tenants"
     html = text(client.get("/tenants"))
     assert "吉县县委组织部" in html and "别县县委组织部" in html
-    assert 'href="/t/jx/orgs"' in html
+    assert 'href="/t/jx/campaigns"' in html  # the admin's dashboard
     # and may open a tenant it has no membership in, as its admin
     assert "数据导入" in nav_labels(text(client.get("/t/jx/orgs")))
 
@@ -472,7 +475,7 @@ def test_user_without_tenant(app, client) -> None:
 
 
 def test_tenant_root_opens_its_first_page(client, county) -> None:
-    assert as_user(client, county, "secretary").get("/t/jx/").headers["Location"] == "/t/jx/orgs"
+    assert as_user(client, county, "secretary").get("/t/jx/").headers["Location"] == "/t/jx/my/steps"
     assert as_user(client, county, "outsider").get("/t/jx/").status_code == 404
 
 

@@ -113,7 +113,7 @@ def test_totp_enrol_and_disable(app, client, county) -> None:
     r = client.post("/account/totp/disable", data={"password": "wrong-password"})
     assert r.status_code == 400 and "两步验证没有关闭" in text(r)
     assert client.post("/account/totp/disable", data={"password": PASSWORD}).status_code == 302
-    assert sign_in(app.test_client(), "jx-admin").headers["Location"] == "/t/jx/orgs"
+    assert sign_in(app.test_client(), "jx-admin").headers["Location"] == "/t/jx/campaigns"
     with app.app_context(), scoped(db.session, tenant_id=county.tenant_id):
         actions = db.session.scalars(select(AuditEvent.action)).all()
         assert "account.totp_enabled" in actions and "account.totp_disabled" in actions

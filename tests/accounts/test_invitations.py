@@ -70,7 +70,7 @@ def test_accept_creates_the_user_and_signs_in(app, admin, county) -> None:
     html = text(page)
     assert "吉县县委组织部" in html and "书记" in html and "城关镇党委（JX01）" in html and NEW in html
     r = visitor.post(link, data=GOOD)
-    assert r.status_code == 302 and r.headers["Location"] == "/t/jx/orgs"
+    assert r.status_code == 302 and r.headers["Location"] == "/t/jx/my/steps"
     assert signed_in_as(visitor) == "wang.xin"
     with app.app_context(), scoped(db.session, tenant_id=county.tenant_id):
         user = db.session.scalar(select(User).where(User.username == "wang.xin"))
@@ -188,7 +188,7 @@ def test_existing_account_links_after_signing_in(app, admin, county) -> None:
     r = sign_in(outsider, "jx-outsider", next=link)
     assert r.headers["Location"] == link
     r = outsider.post(link)
-    assert r.status_code == 302 and r.headers["Location"] == "/t/jx/orgs"
+    assert r.status_code == 302 and r.headers["Location"] == "/t/jx/my/reporters"  # a reviewer
     assert outsider.get("/t/jx/orgs").status_code == 200
     assert outsider.get("/t/jx-other/orgs").status_code == 200  # their own tenant stays
 

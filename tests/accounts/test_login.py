@@ -21,7 +21,7 @@ from tests.accounts.conftest import PASSWORD, cookie_sid, session_rows, settings
 def test_password_sign_in_lands_on_the_tenant(client, county) -> None:
     # issue 4: local user name + password sign-in
     r = sign_in(client, "jx-secretary")
-    assert r.status_code == 302 and r.headers["Location"] == "/t/jx/orgs"
+    assert r.status_code == 302 and r.headers["Location"] == "/t/jx/my/steps"
     assert signed_in_as(client) == "jx-secretary"
     (row,) = session_rows(client.application, county.users["secretary"])
     assert row.method == "password" and row.revoked_at is None and row.ip == "127.0.0.1"
@@ -127,9 +127,9 @@ def test_open_redirects_in_next_are_ignored(client, county, target: str) -> None
     # issue 4 bad input: `next` only ever leads to a path on this site
     r = sign_in(client, "jx-secretary", next=target)
     assert r.status_code == 302
-    assert r.headers["Location"] == "/t/jx/orgs"
+    assert r.headers["Location"] == "/t/jx/my/steps"
     r = client.get("/login", query_string={"next": target})  # already signed in
-    assert r.status_code == 302 and r.headers["Location"] == "/t/jx/orgs"
+    assert r.status_code == 302 and r.headers["Location"] == "/t/jx/my/steps"
 
 
 def test_next_on_this_site_is_followed(client, county) -> None:

@@ -138,8 +138,9 @@ def test_secretary_sees_no_import_and_errors_are_pages(
     sign_in(page, "城关镇李书记")
     open_menu(page)
     nav = page.locator("#sz-nav .navbar-nav")
-    expect(nav.get_by_role("link").nth(0)).to_have_text("组织树")
-    expect(nav.get_by_role("link").nth(1)).to_have_text("述职关系")
+    expect(nav.get_by_role("link").nth(0)).to_have_text("我的述职")  # issue 7 item 7: dashboard first
+    expect(nav.get_by_role("link").nth(1)).to_have_text("组织树")
+    expect(nav.get_by_role("link").nth(2)).to_have_text("述职关系")
     expect(nav.get_by_role("link", name="数据导入")).to_have_count(0)
     expect(nav.get_by_role("link", name="审计日志")).to_have_count(0)
     page.goto(f"/t/{county.slug}/import")

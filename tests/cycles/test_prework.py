@@ -247,3 +247,102 @@ def test_plan_filed_with_the_superior_with_its_document(demo, app) -> None:
         assert event is not None and "市委直属机关工委" in event.summary
         assert event.after["sha256"] == filing.document_sha256
         assert [f.id for f in prework.filings(db.session, campaign)] == [filing.id]
+
+
+# --- API and page ---------------------------------------------------------------------
+
+API = "/api/v1/tenants/{slug}"
+
+
+def _login(client, username: str) -> None:
+    from shuzhi.tenancy.models import User
+    from shuzhi.tenancy.scope import scoped
+
+    from ..conftest import login
+
+    with scoped(db.session, platform=True):
+        login(client, db.session.scalar(select(User.id).where(User.username == username)))
+
+
+def test_api_visits_hidden_from_the_reporter(client, jx) -> None:
+    # clauses GH-04, JX-05 over the API: the same rule as the pages
+    jx, campaign = jx
+    with jx.scope():
+        village_id, campaign_id = jx.reporter_of(campaign, VILLAGE).id, campaign.id
+    api = API.format(slug="jixian") + f"/campaigns/{campaign_id}/visits"
+    body = {
+        "reporter_id": village_id,
+        "visited_on": "2018-12-03",
+        "visitors": "镇组织委员",
+        "findings": "会议记录不全",
+    }
+    _login(client, "jixian-secretary")
+    res = client.post(api, json=body)
+    assert res.status_code == 403 and "组织部门或上级审核人" in res.json["message"]
+    _login(client, "jixian-reviewer")
+    res = client.post(api, json={**body, "visitors": " "})
+    assert res.status_code == 422 and "visitors" in res.json["errors"]
+    assert client.post(api, json=body).status_code == 201
+    assert [v["findings"] for v in client.get(api).json] == ["会议记录不全"]
+    _login(client, "jixian-secretary")
+    assert client.get(api).status_code == 200 and client.get(api).json == []
+    _login(client, "jixian-admin")
+    assert len(client.get(api).json) == 1
+
+
+def test_api_groups_and_assignments(client, demo) -> None:
+    # clauses YZ-06 and JX-09 over the API: bad charges refused in Chinese, nothing written
+    yz = demo("yongzhou")
+    campaign = yz.open(today=date(2020, 11, 10))
+    with yz.scope():
+        campaign_id = campaign.id
+        written = service.review_reporters(db.session, service.root_review(db.session, campaign))[0].id
+    api = API.format(slug="yongzhou") + f"/campaigns/{campaign_id}"
+    _login(client, "yongzhou-admin")
+    res = client.post(
+        f"{api}/groups", json={"kind": "verification", "name": "第一核查组", "leader": "副书记"}
+    )
+    assert res.status_code == 201
+    gid = res.json["id"]
+    res = client.post(f"{api}/groups/{gid}/assignments", json={"reporter_id": written})
+    assert res.status_code == 422 and "现场述职" in res.json["message"]
+    res = client.post(f"{api}/groups/{gid}/assignments", json={})
+    assert res.status_code == 422
+    assert client.get(f"{api}/groups").json[0]["assignments"] == []
+    _login(client, "yongzhou-secretary")
+    assert client.get(f"{api}/groups").status_code == 403
+
+
+def test_page_files_the_plan_and_shows_errors_with_what_was_typed(client, demo) -> None:
+    # clause GH-04: the admin files the plan with its document on the pre-meeting page
+    import io
+
+    gh = demo("genhe")
+    campaign = gh.open(today=date(2023, 11, 25))
+    with gh.scope():
+        page = f"/t/genhe/campaigns/{campaign.id}/prework"
+    _login(client, "genhe-admin")
+    assert client.get(page).status_code == 200
+    res = client.post(
+        f"{page}/filings",
+        data={"filed_with": "市委直属机关工委", "filed_on": "2023-11-28", "note": "第一版"},
+        content_type="multipart/form-data",
+    )
+    html = res.get_data(as_text=True)
+    assert (
+        res.status_code == 422 and "请上传备案的工作方案文件" in html and 'value="市委直属机关工委"' in html
+    )
+    res = client.post(
+        f"{page}/filings",
+        data={
+            "filed_with": "市委直属机关工委",
+            "filed_on": "2023-11-28",
+            "document": (io.BytesIO("方案".encode()), "述职评议工作方案.docx"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert res.status_code == 302
+    html = client.get(page).get_data(as_text=True)
+    assert "述职评议工作方案.docx" in html and "报市委直属机关工委备案" in html
+    _login(client, "genhe-secretary")
+    assert client.get(page).status_code == 403

@@ -209,4 +209,6 @@ class ReporterExtensions(MethodView):
 
 
 def register_api(api: Api) -> None:
+    from shuzhi.cycles import prework_api  # noqa: F401  (its routes are on ``blp``)
+
     api.register_blueprint(blp)

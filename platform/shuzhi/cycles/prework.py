@@ -66,7 +66,7 @@ def _file(content: bytes | None, name: str, field: str) -> None:
         )
 
 
-def _own_reporter_ids(session: Session, who: Who, reporter_ids: list[int]) -> set[int]:
+def own_reporter_ids(session: Session, who: Who, reporter_ids: list[int]) -> set[int]:
     """Of these reporters, the ones whose secretary is ``who``."""
     if who.user_id is None or not reporter_ids:
         return set()
@@ -87,6 +87,18 @@ def meeting_held(reporter: Reporter, review: Review, today: date) -> bool:
     return review.meeting_date is not None and review.meeting_date < today
 
 
+def ensure_reader(who: Who) -> None:
+    """The pre-meeting work is the organization department's and the reviewers'."""
+    if not (who.admin or who.may(Perm.REPORTS_REVIEW)):
+        raise Forbidden(_("会前工作只对组织部门和审核人开放。"))
+
+
+def required_id(value: int | None, field: str) -> int:
+    if value is None:
+        raise ValidationFailed(_("请先选择。"), errors={field: [_("必填")]})
+    return value
+
+
 def _may_see_visits(who: Who, org_id: int) -> bool:
     return who.admin or who.may(Perm.REPORTS_REVIEW, org_id)
 
@@ -104,7 +116,7 @@ def record_visit(
     findings: str,
 ) -> ResearchVisit:
     """Record an unannounced research visit to the reporter's org (admins, or its reviewers)."""
-    if not _may_see_visits(who, reporter.org_id) or reporter.id in _own_reporter_ids(
+    if not _may_see_visits(who, reporter.org_id) or reporter.id in own_reporter_ids(
         session, who, [reporter.id]
     ):
         raise Forbidden(_("只有组织部门或上级审核人可以记录会前调研走访。"))
@@ -148,7 +160,7 @@ def visible_visits(
     if reporter_id is not None:
         stmt = stmt.where(ResearchVisit.reporter_id == reporter_id)
     rows = session.execute(stmt.order_by(ResearchVisit.visited_on, ResearchVisit.id)).all()
-    own = _own_reporter_ids(session, who, sorted({r.id for _v, r, _rv in rows}))
+    own = own_reporter_ids(session, who, sorted({r.id for _v, r, _rv in rows}))
     out = []
     for visit, reporter, review in rows:
         if reporter.id in own:
@@ -297,7 +309,7 @@ def set_comment(
     if row.reporter_id is None:
         raise ValidationFailed(_("点评材料只针对核查的述职人。"))
     reporter = service.get_reporter(session, row.reporter_id)
-    if not _may_see_visits(who, reporter.org_id) or reporter.id in _own_reporter_ids(
+    if not _may_see_visits(who, reporter.org_id) or reporter.id in own_reporter_ids(
         session, who, [reporter.id]
     ):
         raise Forbidden(_("只有组织部门或核查组可以填写点评材料。"))

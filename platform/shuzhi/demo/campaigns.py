@@ -140,9 +140,9 @@ def _tongjia(s: Stager) -> None:
     top = service.root_review(s.session, s.campaign)
     s.run_review(top, Step.DRAFTING)
     people = s.reporters(top)
-    s.advance(people[:5], Step.SUBMITTED)  # approved by their 包片领导
-    s.advance(people[5:14], Step.PRE_REVIEW)  # with the 包片领导 (the demo secretary's C04 among them)
-    s.advance(people[14:19], Step.DRAFTING)  # still writing
+    s.advance(people[:3], Step.SUBMITTED)  # approved by their 包片领导
+    s.advance(people[3:12], Step.PRE_REVIEW)  # with the 包片领导 (the demo secretary's C04 among them)
+    s.advance(people[12:19], Step.DRAFTING)  # still writing
     # the last two have not started: research and ideas to write up (TJ-05) or a late start
 
 
@@ -160,12 +160,14 @@ def _yongzhou(s: Stager) -> None:
     top = service.root_review(s.session, s.campaign)
     s.run_review(top, Step.DRAFTING)
     people = s.reporters(top)
-    s.advance(people[:-2], Step.SUBMITTED)
-    s.advance(people[-2:], Step.DRAFTING)
+    # U07 late (the 核查组组长's list flags it); U08, the demo secretary's, extended
+    late = [s.reporter("U07"), s.reporter("U08")]
+    s.advance([r for r in people if r not in late], Step.SUBMITTED)
+    s.advance(late, Step.DRAFTING)
     service.grant_extension(
         s.session,
         WHO,
-        people[-1],
+        late[1],
         Step.SUBMITTED,
         date(2020, 12, 22),
         reason="党组会议延期召开，报告待讨论通过",

@@ -48,6 +48,8 @@ def init_web(app: Flask) -> None:
     from shuzhi.audit.views import bp as audit_bp
     from shuzhi.auth.permissions import template_can
     from shuzhi.auth.token_views import bp as tokens_bp
+    from shuzhi.cycles.dashboards import bp as cycles_dash_bp
+    from shuzhi.cycles.prework_views import bp as cycles_prework_bp
     from shuzhi.cycles.views import bp as cycles_bp
     from shuzhi.exports.views import bp as exports_bp
     from shuzhi.meetings.views import bp as meetings_bp
@@ -65,6 +67,8 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(tokens_bp)
     app.register_blueprint(cycles_bp)
+    app.register_blueprint(cycles_dash_bp)
+    app.register_blueprint(cycles_prework_bp)
     app.register_blueprint(report_review_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(meetings_static_bp)
