@@ -18,7 +18,7 @@ from shuzhi.tenancy.models import User
 from shuzhi.tenancy.scope import scoped
 from tests.conftest import login
 from tests.cycles import conftest as cycles_conftest
-from tests.reports.review_kit import MP4, PDF, PNG, pptx, report_for, tongjia_text
+from tests.reports.review_kit import MP4, PDF, PNG, pptx, report_for, tongjia_text, yongzhou_text
 
 demo = cycles_conftest.demo
 
@@ -232,3 +232,44 @@ def test_file_names_cannot_choose_where_files_land() -> None:
     assert clean_filename("C:\\Windows\\evil.pdf") == "evil.pdf"
     assert clean_filename("a\x00b\u202e.pdf") == "ab.pdf"
     assert clean_filename("...") == ""
+
+
+def test_yongzhou_secretary_attaches_the_stamped_scan_and_attests_on_the_page(app, client, demo) -> None:
+    # clause YZ-05 in the portal: the scan uploaded, a bad file refused with the form kept, the
+    # attestation saved, then the submit passes; SX-03/JX-06 kinds offered with their limits
+    yz = demo("yongzhou")
+    yz.open()
+    app.config["SHUZHI_DEMO_DAYS"] = {"yongzhou": date(2020, 12, 1)}
+    try:
+        with yz.scope():
+            report = report_for(yz, "U08")
+            service.save_draft(db.session, report, yongzhou_text(), user=yz.who("secretary"))
+            db.session.commit()
+            rid = report.id
+        login(client, _user_id("yongzhou-secretary"))
+        url = f"/t/yongzhou/reports/{rid}/files"
+        page = client.get(url).get_data(as_text=True)
+        assert "盖章确认（YZ-05）" in page and "视频短片（不超过 200 MB）" in page
+        bad = client.post(url, data={"kind": "scan", "file": (io.BytesIO(b"MZ" * 10), "x.pdf")})
+        assert bad.status_code == 415 and "只能上传" in bad.get_data(as_text=True)
+        ok = client.post(url, data={"kind": "scan", "file": (io.BytesIO(PDF), "盖章件.pdf")})
+        assert ok.status_code == 302
+        with yz.scope():
+            (scan,) = service.attachments(db.session, service.get_report(db.session, rid))
+        missing = client.post(f"/t/yongzhou/reports/{rid}/attestation", data={"name": "", "on": "2020-12-10"})
+        assert missing.status_code == 422 and 'value="2020-12-10"' in missing.get_data(as_text=True)
+        saved = client.post(
+            f"/t/yongzhou/reports/{rid}/attestation",
+            data={
+                "name": "王五（党组成员）",
+                "body": "局党组",
+                "on": "2020-12-10",
+                "attachment_id": str(scan.id),
+            },
+        )
+        assert saved.status_code == 302
+        assert "已确认：王五（党组成员）" in client.get(url).get_data(as_text=True)
+        done = client.post(f"/api/v1/tenants/yongzhou/reports/{rid}/submit")
+        assert done.status_code == 200 and done.get_json()["attestation"]["attachment_id"] == scan.id
+    finally:
+        app.config.pop("SHUZHI_DEMO_DAYS", None)

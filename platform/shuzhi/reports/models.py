@@ -8,7 +8,7 @@ their text, findings and SHA-256 content hash never change after the submit
 
 The reporter is the cycles room's row: reports refer to it by table name
 (``reporters.id``) and never import cycles' Python modules at import time, so
-cycles may import reports freely (docs/adr/0014-report-versions-and-review.md).
+cycles may import reports freely (docs/adr/0018-report-versions-and-review.md).
 """
 
 from __future__ import annotations

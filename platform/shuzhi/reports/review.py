@@ -214,3 +214,98 @@ def attachment(tenant: str, report_id: int, attachment_id: int) -> Any:
     report = service.get_report(db.session, report_id)
     access.ensure_read(db.session, report, _actor())
     return download(service.get_attachment(db.session, report, attachment_id))
+
+
+# --- the secretary's attachments and seal attestation (JX-06, SX-03, YZ-05) -----------------
+
+files_bp = Blueprint("report_files", __name__, url_prefix="/t/<tenant>/reports", template_folder="templates")
+
+
+def _files_page(
+    report: Report, *, error: ShuzhiError | None = None, form: dict[str, Any] | None = None
+) -> Any:
+    from shuzhi.cycles import service as cycles
+    from shuzhi.reports.attachments import KINDS, MB
+
+    actor = _actor()
+    access.ensure_read(db.session, report, actor)
+    org = cycles.org_names(db.session, [report.org_id]).get(report.org_id)
+    items = service.attachments(db.session, report)
+    return render_template(
+        "reports/review/files.html",
+        report=report,
+        org=org,
+        items=items,
+        scans=[a for a in items if a.kind.value == "scan"],
+        kinds=[(k.value, str(rule.label), rule.max_bytes // MB) for k, rule in KINDS.items()],
+        req=service.requirements(db.session, report),
+        can_edit=access.can_edit(db.session, report, actor),
+        can_attest=access.can_submit(report, actor),
+        status_label=service.status_label,
+        kind_label=kind_label,
+        error=error,
+        form=form or {},
+    ), (error.status if error else 200)
+
+
+@files_bp.get("/<int:report_id>/files")
+@require(Perm.TENANT_READ)
+def files(tenant: str, report_id: int) -> Any:
+    return _files_page(service.get_report(db.session, report_id))
+
+
+def _files_act(report_id: int, action: Any, form: dict[str, Any]) -> Any:
+    report = service.get_report(db.session, report_id)
+    try:
+        action(report)
+        db.session.commit()
+    except ShuzhiError as exc:
+        db.session.rollback()
+        return _files_page(service.get_report(db.session, report_id), error=exc, form=form)
+    return redirect(url_for("report_files.files", report_id=report_id))
+
+
+@files_bp.post("/<int:report_id>/files")
+@require(Perm.TENANT_READ)
+def upload(tenant: str, report_id: int) -> Any:
+    form = {"kind": request.form.get("kind", "")}
+    upload = request.files.get("file")
+
+    def add(report: Report) -> None:
+        if upload is None or not upload.filename:
+            raise ValidationFailed(_("请选择要上传的文件。"), errors={"file": [_("必填")]})
+        service.add_attachment(
+            db.session, report, user=_actor(), kind=form["kind"], filename=upload.filename, data=upload.read()
+        )
+
+    return _files_act(report_id, add, form)
+
+
+@files_bp.post("/<int:report_id>/files/<int:attachment_id>/delete")
+@require(Perm.TENANT_READ)
+def delete(tenant: str, report_id: int, attachment_id: int) -> Any:
+    return _files_act(
+        report_id,
+        lambda report: service.delete_attachment(db.session, report, attachment_id, user=_actor()),
+        {},
+    )
+
+
+@files_bp.post("/<int:report_id>/attestation")
+@require(Perm.TENANT_READ)
+def attest(tenant: str, report_id: int) -> Any:
+    form = {k: request.form.get(k, "").strip() for k in ("name", "body", "on", "attachment_id")}
+
+    def save(report: Report) -> None:
+        from datetime import date
+
+        try:
+            on = date.fromisoformat(form["on"]) if form["on"] else None
+        except ValueError:
+            raise ValidationFailed(_("日期格式应为 YYYY-MM-DD。"), errors={"on": [_("日期不正确")]}) from None
+        scan = int(form["attachment_id"]) if form["attachment_id"].isdigit() else None
+        service.attest(
+            db.session, report, user=_actor(), name=form["name"], body=form["body"], on=on, attachment_id=scan
+        )
+
+    return _files_act(report_id, save, form)

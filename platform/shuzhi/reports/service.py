@@ -7,7 +7,7 @@ raises (a ``ShuzhiError``: 4xx with a Chinese message) before it writes anything
 The reporter's steps belong to the cycle engine: reports moves them through
 ``shuzhi.cycles.service`` (so tallies, locks and the audit trail stay the
 cycle engine's), imported when a function runs, never at import time — cycles
-may import reports, not the other way round at import (ADR 0014).
+may import reports, not the other way round at import (ADR 0018).
 
 ``user`` is whoever acts: a ``User``, a cycles ``Who`` or an
 :class:`~shuzhi.reports.access.Actor`.

@@ -58,6 +58,7 @@ def init_web(app: Flask) -> None:
     from shuzhi.policy.views import bp as policy_bp
     from shuzhi.reports.editor import bp as report_editor_bp
     from shuzhi.reports.review import bp as report_review_bp
+    from shuzhi.reports.review import files_bp as report_files_bp
 
     app.register_blueprint(bp)
     app.register_blueprint(orgs_bp)
@@ -69,9 +70,10 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(cycles_bp)
     app.register_blueprint(cycles_dash_bp)
     app.register_blueprint(cycles_prework_bp)
-    app.register_blueprint(report_review_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(meetings_static_bp)
+    app.register_blueprint(report_review_bp)
+    app.register_blueprint(report_files_bp)
     app.register_blueprint(report_editor_bp)
     app.register_blueprint(exports_bp)
     app.add_template_global(template_can, "can")
