@@ -32,7 +32,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def tongjia(demo_app, scratch_db) -> Iterator[dict[str, str]]:
-    """童家镇 with its 2023 campaign open; the demo logins' display names."""
+    """童家镇 with its 2023 campaign open, seen on 2023-12-01 (the demo's clock, before the
+    hand-in deadline); the demo logins' display names."""
+    demo_app.config["SHUZHI_DEMO_DAYS"] = {"tongjia": date(2023, 12, 1)}
     with demo_app.app_context():
         build_demo(db.session, only=["tongjia"])
         tid = db.session.scalar(select(Tenant.id).where(Tenant.slug == "tongjia"))
@@ -46,6 +48,7 @@ def tongjia(demo_app, scratch_db) -> Iterator[dict[str, str]]:
                 ).all()
             )
     yield {k.removeprefix("tongjia-"): v for k, v in names.items()}
+    demo_app.config.pop("SHUZHI_DEMO_DAYS", None)
     with demo_app.app_context():
         db.session.remove()
     scratch_db.truncate()

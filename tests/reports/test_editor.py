@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -22,7 +23,9 @@ from tests.reports import livetexts
 
 
 @pytest.fixture
-def tongjia(demo, client) -> Iterator[dict[str, Any]]:  # noqa: F811
+def tongjia(app, demo, client) -> Iterator[dict[str, Any]]:  # noqa: F811
+    # the demo's clock (ADR 0014): the tenant's requests see 2023-12-01, before the hand-in deadline
+    app.config["SHUZHI_DEMO_DAYS"] = {"tongjia": date(2023, 12, 1)}
     t: DemoTenant = demo("tongjia")
     campaign = t.open()
     with t.scope():
@@ -46,6 +49,7 @@ def tongjia(demo, client) -> Iterator[dict[str, Any]]:  # noqa: F811
             "admin": t.who("admin").user_id,
         }
     yield data
+    app.config.pop("SHUZHI_DEMO_DAYS", None)
 
 
 def _url(d: dict[str, Any], what: str = "") -> str:
