@@ -21,9 +21,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shuzhi.cycles import access, service
+from shuzhi.cycles import access, prework, service
 from shuzhi.cycles.access import Who
-from shuzhi.cycles.models import Campaign, Mode, Reporter, Review
+from shuzhi.cycles.models import Campaign, GroupKind, Mode, Reporter, Review
 from shuzhi.cycles.stages import RANK, Step
 from shuzhi.orgs.models import Org
 
@@ -153,6 +153,31 @@ def _genhe(s: Stager) -> None:
     first, *rest = s.reporters(top)
     s.advance([first], Step.PRE_REVIEW)
     s.advance(rest, Step.DRAFTING)
+    # clause GH-04: the plan filed with the 直属机关工委, and the general branch's unannounced research
+    plan = "根河市市场监督管理局党总支2023年度党支部书记抓基层党建工作述职评议考核工作方案（演示文件）"
+    prework.file_plan(
+        s.session,
+        WHO,
+        s.campaign,
+        filed_with="根河市委直属机关工委",
+        filed_on=date(2023, 11, 28),
+        document=plan.encode(),
+        document_name="述职评议考核工作方案.txt",
+        document_type="text/plain",
+    )
+    for r, found in zip(
+        [first, *rest],
+        ("党员活动室使用记录不全，主题党日内容与业务结合不紧。", "支部台账规范；青年党员参与度有待提高。"),
+        strict=False,
+    ):
+        prework.record_visit(
+            s.session,
+            WHO,
+            r,
+            visited_on=date(2023, 12, 8),
+            visitors="党总支书记、党总支组织委员",
+            findings=found,
+        )
 
 
 def _yongzhou(s: Stager) -> None:
@@ -172,6 +197,17 @@ def _yongzhou(s: Stager) -> None:
         date(2020, 12, 22),
         reason="党组会议延期召开，报告待讨论通过",
     )
+    # clause YZ-06: the verification groups are formed; they are charged once the draw is confirmed
+    for n, leader in enumerate(("工委副书记", "工委委员、组织部部长"), 1):
+        prework.create_group(
+            s.session,
+            WHO,
+            s.campaign,
+            kind=GroupKind.VERIFICATION,
+            name=f"第{'一二'[n - 1]}核查组",
+            leader=leader,
+            members="工委组织部工作人员、党代表",
+        )
     # clause YZ-02: just after the public draw of 8 on 12-16, witnessed and confirmed
     from shuzhi.meetings.demo import yongzhou_draw
 
