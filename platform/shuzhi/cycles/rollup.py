@@ -15,13 +15,28 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, literal, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    String,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from shuzhi.cycles.models import Extension, Reporter, ReporterTally, Review, ReviewTally, Scope
-from shuzhi.cycles.stages import RANK, Step, at_least
+from shuzhi.cycles.stages import ORDER, RANK, Step, at_least
 from shuzhi.cycles.timeline import StagePlan, Timeline
 from shuzhi.orgs.service import path_upper
 
@@ -66,17 +81,52 @@ class Progress:
         return self.reached(Step.FILED)
 
     def as_dict(self) -> dict[str, int]:
+        # One pass from the last step back: how many reached each step (the
+        # properties above, without a list and a sum per figure).
+        reached: dict[Step, int] = {}
+        running = 0
+        by_stage = self.by_stage
+        for step in _BACKWARDS:
+            running += by_stage.get(step.value, 0)
+            reached[step] = running
         return {
-            "total": self.total,
-            "submitted": self.submitted,
-            "reviewed": self.reviewed,
-            "evaluated": self.evaluated,
-            "graded": self.graded,
-            "plans_in": self.plans_in,
+            "total": running,
+            "submitted": reached[Step.SUBMITTED],
+            "reviewed": reached[Step.MEETING],
+            "evaluated": reached[Step.EVALUATED],
+            "graded": reached[Step.GRADED],
+            "plans_in": reached[Step.FILED],
             "overdue": self.overdue,
             "reviews": self.reviews,
             "reviews_overdue": self.reviews_overdue,
         }
+
+
+_BACKWARDS = tuple(reversed(ORDER))
+
+
+@cache
+def _tally_statement(dialect: str) -> Any:
+    """Both tallies of some reviews and whether any extension is running, as one statement
+    built once per process (parameters ``ids``, ``campaign_id``, ``today``). On PostgreSQL
+    the ids go as one array (``= ANY(…)``): the same text whatever their number, so the
+    driver prepares it, instead of an IN list expanded and cast at every execution."""
+    r, v, e = ReporterTally, ReviewTally, Extension
+    if dialect == "postgresql":
+        ids: Any = any_(bindparam("ids", type_=ARRAY(BigInteger)))
+        r_in, v_in = r.review_id == ids, v.review_id == ids
+    else:
+        r_in = r.review_id.in_(bindparam("ids", expanding=True))
+        v_in = v.review_id.in_(bindparam("ids", expanding=True))
+    return union_all(
+        select(literal("r"), r.review_id, r.level, literal(""), cast(r.stage, String), r.n).where(r_in, r.n != 0),
+        select(literal("v"), v.review_id, v.level, v.receiver_kind, cast(v.stage, String), v.n).where(
+            v_in, v.n != 0
+        ),
+        select(literal("x"), literal(0), literal(0), literal(""), literal(""), func.count()).where(
+            e.campaign_id == bindparam("campaign_id", type_=BigInteger), e.until >= bindparam("today", type_=Date)
+        ),
+    )
 
 
 def _passed(due: date | None, today: date) -> bool:
@@ -104,6 +154,7 @@ class Rollup:
         self.review_meeting = [s for s in review_stages if s not in self.review_fixed]
         self._by_level: dict[int, int] = {}
         self._by_class: dict[tuple[int, str], int] = {}
+        self._overdue: dict[tuple[Any, ...], bool] = {}
 
     # --- thresholds ------------------------------------------------------------
 
@@ -143,18 +194,17 @@ class Rollup:
         by_id = {r.id: r for r in reviews}
         extensions = 0
         # One round trip: both tallies, and whether any extension is running (rarely).
-        for what, rid, level, kind, stage, n in self.session.execute(self._tally_rows(list(by_id))):
+        for what, rid, level, kind, stage, n in self._tally_rows(list(by_id)):
             if what == "x":
                 extensions = n
             elif what == "r":
-                step = Step(stage)
-                late = RANK[step] < self._level_threshold(level)
+                late = RANK[stage] < self._level_threshold(level)  # Step is a StrEnum: its value finds it
                 for p in (sub[rid], own[rid]) if level == by_id[rid].level else (sub[rid],):
-                    p.by_stage[step.value] += n
+                    p.by_stage[stage] += n
                     p.overdue += n if late else 0
             else:
                 sub[rid].reviews += n
-                if RANK[Step(stage)] < self._review_threshold(level, kind):
+                if RANK[stage] < self._review_threshold(level, kind):
                     sub[rid].reviews_overdue += n
         self._per_review(reviews, own, sub)
         self._review_meetings(reviews, own, sub)
@@ -165,18 +215,9 @@ class Rollup:
         return own, sub
 
     def _tally_rows(self, ids: list[int]) -> Any:
-        r, v, e = ReporterTally, ReviewTally, Extension
-        return union_all(
-            select(literal("r"), r.review_id, r.level, literal(""), cast(r.stage, String), r.n).where(
-                r.review_id.in_(ids), r.n != 0
-            ),
-            select(literal("v"), v.review_id, v.level, v.receiver_kind, cast(v.stage, String), v.n).where(
-                v.review_id.in_(ids), v.n != 0
-            ),
-            select(literal("x"), literal(0), literal(0), literal(""), literal(""), func.count()).where(
-                e.campaign_id == self.campaign_id, e.until >= self.today
-            ),
-        )
+        dialect = self.session.get_bind(ReporterTally.__mapper__).dialect.name
+        params = {"ids": ids, "campaign_id": self.campaign_id, "today": self.today}
+        return self.session.execute(_tally_statement(dialect), params)
 
     def own(self, reviews: Sequence[Review]) -> dict[int, Progress]:
         return self.progress(reviews)[0]
@@ -286,13 +327,19 @@ class Rollup:
     # --- a review's own deadlines --------------------------------------------------
 
     def _review_overdue(self, review: Review) -> bool:
-        for d in self.timeline.for_class(review.level, review.receiver_kind, review.meeting_date):
+        key = (review.level, review.receiver_kind, review.meeting_date, review.stage)
+        if key not in self._overdue:  # the same answer for every review of a class at a step
+            self._overdue[key] = self._class_overdue(*key)
+        return self._overdue[key]
+
+    def _class_overdue(self, level: int, kind: str, meeting: date | None, stage: Any) -> bool:
+        for d in self.timeline.for_class(level, kind, meeting):
             s = d.stage
             if (
                 s.scope is Scope.REVIEW
                 and s.step is not None
                 and _passed(d.due, self.today)
-                and RANK[review.stage] < RANK[s.step]
+                and RANK[stage] < RANK[s.step]
             ):
                 return True
         return False
