@@ -82,7 +82,7 @@ def campaign(tenant: str, campaign_id: int) -> str:
         children=tree[1:],
         stages=[(s, s.due(tline.bases())) for s in tline.stages],
         today=today,
-        labels=node_labels(),
+        labels=node_labels(c.id),
     )
 
 
@@ -127,9 +127,17 @@ def campaign_policy_upgrade(tenant: str, campaign_id: int) -> Any:
     return redirect(url_for("cycles_portal.campaign_policy", campaign_id=campaign_id, upgraded=1))
 
 
-def node_labels() -> dict[str, str]:
-    """The tree's words, translated once per page rather than once per node."""
+#: A review id no campaign has: the sub-reviews' address is built once with it, then split.
+_MARK = 9_876_543_210_123
+
+
+def node_labels(campaign_id: int) -> dict[str, Any]:
+    """The tree's words, translated once per page rather than once per node, and the
+    sub-reviews' address around the review id (one url_for per page rather than per node)."""
+    kids = url_for("cycles_portal.review_children", campaign_id=campaign_id, review_id=_MARK)
+    head, _mark, tail = kids.partition(str(_MARK))
     return {
+        "kids": (head, tail),
         "total": _("述职人"),
         "submitted": _("已提交"),
         "reviewed": _("已述职"),
@@ -155,7 +163,7 @@ def review_children(tenant: str, campaign_id: int, review_id: int) -> str:
     if review.campaign_id != c.id:
         raise NotFound()
     items = present.reviews(db.session, c, service.child_reviews(db.session, review), today=today_in_china())
-    return render_template("cycles/_children.html", campaign=c, nodes=items, labels=node_labels())
+    return render_template("cycles/_children.html", campaign=c, nodes=items, labels=node_labels(c.id))
 
 
 @bp.app_template_filter("spec_label")
