@@ -133,3 +133,72 @@ def test_reviewer_returns_with_a_comment_then_approves(
     expect(page.locator("#sz-report-status")).to_have_text("已提交")
     expect(page.locator("#sz-decisions")).to_contain_text("审核通过")
     screenshot(f"review-approved-{size}")
+
+
+@pytest.fixture
+def yongzhou(demo_app, scratch_db) -> Iterator[dict[str, Any]]:
+    """永州's campaign open, 市第八单位's secretary (U08) with a draft within YZ-04."""
+    from tests.reports.review_kit import yongzhou_text
+
+    day = date(2020, 12, 1)
+    with demo_app.app_context():
+        build_demo(db.session, only=["yongzhou"])
+        tid = db.session.scalar(select(Tenant.id).where(Tenant.slug == "yongzhou"))
+        with scoped(db.session, tenant_id=tid):
+            campaign = cycles.open_campaign(
+                db.session, access.operator("test"), year=2020, today=date(2020, 11, 20)
+            )
+            reporters = [
+                r
+                for review in [cycles.root_review(db.session, campaign)]
+                for r in cycles.review_reporters(db.session, review)
+            ]
+            reporter = next(
+                r for r in reporters if cycles.org_names(db.session, [r.org_id])[r.org_id].code == "U08"
+            )
+            report = service.get_or_create_report(db.session, reporter)
+            service.save_draft(db.session, report, yongzhou_text(), user=_as("yongzhou-secretary", tid))
+            db.session.commit()
+            info: dict[str, Any] = {"tid": tid, "report": report.id}
+        with scoped(db.session, platform=True):
+            info["secretary"] = db.session.scalar(
+                select(User.display_name).where(User.username == "yongzhou-secretary")
+            )
+    demo_app.config["SHUZHI_DEMO_DAYS"] = {"yongzhou": day}
+    yield info
+    demo_app.config.pop("SHUZHI_DEMO_DAYS", None)
+    with demo_app.app_context():
+        db.session.remove()
+    scratch_db.truncate()
+
+
+def test_secretary_attaches_the_stamped_scan_and_attests(
+    page: Page, size: str, yongzhou: dict[str, Any], screenshot
+) -> None:
+    # clause YZ-05: 经党组（党委）讨论通过盖章: the scan of the stamped copy and who attests
+    from tests.reports.review_kit import PDF
+
+    sign_in(page, yongzhou["secretary"])
+    page.wait_for_url("**/t/yongzhou/**")
+    page.goto(f"/t/yongzhou/reports/{yongzhou['report']}/files")
+    expect(page.locator("#seal-title")).to_contain_text("盖章确认（YZ-05）")
+    # a renamed program is refused in Chinese, nothing listed
+    page.locator("#kind").select_option("scan")
+    page.locator("#file").set_input_files(
+        files=[{"name": "盖章件.pdf", "mimeType": "application/pdf", "buffer": b"MZ" + b"\x00" * 64}]
+    )
+    page.get_by_role("button", name="上传").click()
+    expect(page.locator("#sz-error")).to_contain_text("只能上传")
+    page.locator("#kind").select_option("scan")
+    page.locator("#file").set_input_files(
+        files=[{"name": "盖章件.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    page.get_by_role("button", name="上传").click()
+    expect(page.locator("#sz-file-list")).to_contain_text("盖章件.pdf")
+    page.locator("#name").fill("王五（局党组成员）")
+    page.locator("#body").fill("局党组会议")
+    page.locator("#on").fill("2020-12-10")
+    page.locator("#attachment_id").select_option(label="盖章件.pdf")
+    page.get_by_role("button", name="保存盖章确认").click()
+    expect(page.locator("#sz-attested")).to_contain_text("已确认：王五（局党组成员）")
+    screenshot(f"report-files-{size}")
