@@ -99,3 +99,51 @@ def test_secretary_writes_fixes_and_submits(
     expect(page.locator("#sz-status")).to_contain_text("待审核")  # TJ-02: to the 包片领导 first
     expect(page.locator("#sz-text")).to_have_attribute("readonly", "")
     screenshot(f"editor-submitted-{size}")
+
+
+def _switch(page: Page, display_name: str) -> None:
+    page.context.clear_cookies()  # signed out
+    sign_in(page, display_name)
+    page.wait_for_url("**/t/tongjia/**")
+    open_menu(page)
+
+
+def test_written_returned_revised_and_approved(page: Page, tongjia: dict[str, str], screenshot) -> None:
+    # The whole of issue 6's done-when in one browser: the secretary writes and submits in the
+    # editor; the 包片领导 returns it with a reason (clause TJ-02, CO-02); the secretary sees the
+    # reason in the editor, revises and re-submits; the 包片领导 approves.
+    sign_in(page, tongjia["secretary"])
+    page.wait_for_url("**/t/tongjia/**")
+    open_menu(page)
+    page.get_by_role("link", name="撰写述职报告").click()
+    page.locator("#sz-text").fill(livetexts.tongjia_report(problems_share=0.34))
+    expect(page.locator("#sz-verdict")).to_contain_text("没有须修改的问题")
+    page.locator("#sz-submit").click()
+    expect(page.locator("#sz-status")).to_contain_text("待审核")
+
+    _switch(page, tongjia["reviewer"])
+    page.get_by_role("link", name="审核述职报告", exact=True).click()
+    page.locator("#sz-review-list tr", has_text="待审核").get_by_role("link", name="查看").click()
+    page.locator("#sz-return-note").fill("请在问题部分写明原因，并补充发展党员的人数。")
+    page.locator("#sz-return").click()
+    expect(page.locator("#sz-report-status")).to_have_text("已退回修改")
+
+    _switch(page, tongjia["secretary"])
+    page.get_by_role("link", name="撰写述职报告").click()
+    expect(page.locator("#sz-status")).to_contain_text("已退回修改")
+    expect(page.locator("#sz-comments")).to_contain_text("请在问题部分写明原因")
+    screenshot("editor-returned-desktop")
+    revised = livetexts.tongjia_report(problems_share=0.34) + "\n全年发展党员3名，培养入党积极分子5名。"
+    page.locator("#sz-text").fill(revised)
+    expect(page.locator("#sz-verdict")).to_contain_text("没有须修改的问题")
+    expect(page.locator("#sz-submit")).to_have_text("重新提交")
+    page.locator("#sz-submit").click()
+    expect(page.locator("#sz-status")).to_contain_text("待审核")
+
+    _switch(page, tongjia["reviewer"])
+    page.get_by_role("link", name="审核述职报告", exact=True).click()
+    page.locator("#sz-review-list tr", has_text="待审核").get_by_role("link", name="查看").click()
+    page.locator("#sz-approve-note").fill("同意报党建办。")
+    page.locator("#sz-approve").click()
+    expect(page.locator("#sz-decisions")).to_contain_text("审核通过")
+    screenshot("editor-flow-approved-desktop")

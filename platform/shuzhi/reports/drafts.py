@@ -17,9 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shuzhi.reports.models import (
+    DecisionAction,
     MemberRole,
     Report,
     ReportComment,
+    ReportDecision,
     ReportMember,
     ReportStatus,
     ReportVersion,
@@ -67,6 +69,8 @@ class DraftState:
     number: int = 0
     saved_at: str = ""
     comments: list[Any] = field(default_factory=list)
+    return_note: str = ""  # the reviewer's reason for returning the report (CO-02)
+    returned_by: str = ""
     topics: tuple[str, ...] = ()  # the org's own 必答题 (SX-05), checked live as on submit
 
     @property
@@ -115,12 +119,27 @@ def state(session: Session, reporter: Any) -> DraftState:
         out.number = version.number
         out.saved_at = _when(version.updated_at or version.created_at)
     if report.status is ReportStatus.RETURNED:
+        decision = session.scalar(
+            select(ReportDecision)
+            .where(ReportDecision.report_id == report.id, ReportDecision.action == DecisionAction.RETURN)
+            .order_by(ReportDecision.created_at.desc(), ReportDecision.id.desc())
+            .limit(1)
+        )
+        if decision is not None:
+            out.return_note, out.returned_by = decision.note, decision.actor
+        returned = session.scalar(
+            select(ReportVersion.id)
+            .where(ReportVersion.report_id == report.id, ReportVersion.kind == VersionKind.SUBMITTED)
+            .order_by(ReportVersion.number.desc())
+            .limit(1)
+        )
+        # the comments on the version that was returned, in the order of its paragraphs
         out.comments = list(
             session.scalars(
                 select(ReportComment)
-                .where(ReportComment.report_id == report.id)
-                .order_by(ReportComment.created_at.desc(), ReportComment.id.desc())
-                .limit(50)
+                .where(ReportComment.report_id == report.id, ReportComment.version_id == returned)
+                .order_by(ReportComment.paragraph.nulls_first(), ReportComment.id)
+                .limit(100)
             )
         )
     return out
