@@ -152,17 +152,43 @@ def _report(side: Side, tenant: Any, creator: User) -> int | None:
     report = reports.get_or_create_report(s, cycles.get_reporter(s, side.ids["reporter"]))
     reports.save_draft(s, report, "一、主要做法\n矩阵的草稿。", user=who)
     pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-    side.ids["attachment"] = reports.add_attachment(s, report, user=who, kind="scan", filename="a.pdf", data=pdf).id
+    side.ids["attachment"] = reports.add_attachment(
+        s, report, user=who, kind="scan", filename="a.pdf", data=pdf
+    ).id
     side.ids["report_member"] = reports.add_member(
         s, report, user=who, member_user_id=side.admin_id, role="reviewer"
     ).id
     return report.id
 
 
+def _prework(side: Side, tenant: Any, creator: User) -> int | None:
+    """The campaign's pre-meeting work: a verification group charged with an on-site reporter,
+    a filed plan (GH-04, YZ-06); returns the group's id."""
+    try:
+        from shuzhi.cycles import access, prework
+        from shuzhi.cycles import service as cycles
+        from shuzhi.cycles.models import GroupKind, Mode
+    except ImportError:  # the cycles room (or its pre-meeting work) is not installed
+        return None
+    if "reporter" not in side.ids:
+        return None
+    s, op = db.session, access.operator("matrix")
+    campaign = cycles.campaign_for_year(s, 2023)
+    reporter = cycles.get_reporter(s, side.ids["reporter"])
+    cycles.set_mode(s, op, reporter, Mode.ONSITE, reason="矩阵")
+    group = prework.create_group(s, op, campaign, kind=GroupKind.VERIFICATION, name="矩阵核查组")
+    side.ids["group_assignment"] = prework.assign_reporter(s, op, group, reporter).id
+    side.ids["plan_filing"] = prework.file_plan(
+        s, op, campaign, filed_with="矩阵", filed_on=date(2023, 12, 1), document=b"x", document_name="a.txt"
+    ).id
+    return group.id
+
+
 #: Objects of rooms that may or may not be installed: made when they are (in this order).
 OPTIONAL_MAKERS: dict[str, Callable[[Side, Any, User], int | None]] = {
     "invitation": _invitation,
     "campaign": _campaign,
+    "work_group": _prework,
     "report": _report,
     "draw": _draw,
 }
@@ -200,6 +226,9 @@ ARG_KINDS: dict[str, str | None] = {
     "member_id": "report_member",
     "number": None,  # a version's number within a report (the report is the tenant's object)
     "draw_id": "draw",
+    "group_id": "work_group",
+    "assignment_id": "group_assignment",
+    "filing_id": "plan_filing",
     "name": None,  # a policy's name: global, not the tenant's
     "key": None,  # a deadline's key within a campaign (the campaign is the tenant's object)
 }
@@ -244,6 +273,25 @@ def _bodies(m: Matrix) -> dict[tuple[str, str], Any]:
         ("reports.ReportMembers", "POST"): {"user_id": a["user"], "role": "reviewer"},
         ("report_review.comment", "POST"): {"body": "矩阵", "paragraph": "0"},
         ("report_review.return_", "POST"): {"note": "矩阵"},
+        ("cycles.Visits", "POST"): {
+            "reporter_id": a["reporter"],
+            "visited_on": "2023-12-01",
+            "visitors": "矩阵",
+            "findings": "矩阵",
+        },
+        ("cycles.Groups", "POST"): {"kind": "guidance", "name": "矩阵"},
+        ("cycles.GroupAssignments", "POST"): {"reporter_id": a["reporter"]},
+        ("cycles.AssignmentComment", "PUT"): {"comment": "矩阵"},
+        ("cycles_prework.add_visit", "POST"): {
+            "reporter_id": str(a["reporter"]),
+            "visited_on": "2023-12-01",
+            "visitors": "矩阵",
+            "findings": "矩阵",
+        },
+        ("cycles_prework.add_group", "POST"): {"kind": "guidance", "name": "矩阵"},
+        ("cycles_prework.assign", "POST"): {"reporter_id": str(a["reporter"])},
+        ("cycles_prework.comment", "POST"): {"comment": "矩阵"},
+        ("cycles_prework.add_filing", "POST"): {"filed_with": "矩阵", "filed_on": "2023-12-01"},
         ("meetings.DrawRun", "POST"): {"public_input": "7"},
         ("meetings.DrawWitnesses", "POST"): {"name": "矩阵", "role": "党代表"},
         ("meetings.DrawNamed", "PUT"): {"keys": ["R"], "decision": "矩阵"},
