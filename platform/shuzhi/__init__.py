@@ -32,6 +32,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
 
     extensions.db.init_app(app)
     extensions.babel.init_app(app, locale_selector=extensions.select_locale)
+    extensions.install_template_gettext(app)
     extensions.api.init_app(app)
     hooks.load(cfg.blocked_plugins)
 
