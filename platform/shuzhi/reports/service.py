@@ -466,8 +466,10 @@ def submit(session: Session, report: Report, *, user: Any, today: date | None = 
     # Refuse on a passed deadline before anything moves (the engine's lock, with extensions).
     # A pre-review (TJ-02) leads to "submitted", whose deadline the reviewer's approval must
     # meet: sending a report for pre-review after it has passed would only be refused there.
-    locked = cycles.reporter_lock(session, reporter, target, today=today)
-    if locked is None and target is Step.PRE_REVIEW:
+    # A reporter an admin already moved past the step is not held back by its deadline.
+    reached = RANK[Step(reporter.stage)] >= RANK[target]
+    locked = None if reached else cycles.reporter_lock(session, reporter, target, today=today)
+    if locked is None and not reached and target is Step.PRE_REVIEW:
         locked = cycles.reporter_lock(session, reporter, Step.SUBMITTED, today=today)
     if locked is not None:
         raise Conflict(
