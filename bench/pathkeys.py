@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, LargeBinary, String, and_
+from sqlalchemy import BigInteger, LargeBinary, String, and_, literal
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 from shuzhi.tenancy.scope import TenantOwned
@@ -157,21 +157,24 @@ VARIANTS: dict[str, Variant] = {
         ),
         Variant(
             "between",
-            "the app's path with BETWEEN p AND p||'~' instead of >= p AND < p'",
+            "the former text path with BETWEEN p AND p||'~' instead of >= p AND < p'",
             app_text,
-            lambda col, c: col.between(app_text(c), app_text(c) + "~"),
+            # plain VARCHAR binds: PostgreSQL's BETWEEN takes no COLLATE on its bounds (the column's applies)
+            lambda col, c: col.between(literal(app_text(c), String()), literal(app_text(c) + "~", String())),
+            TEXT_C,  # a side table since orgs.path holds ranks (ADR 0015)
         ),
         Variant(
             "starts-with",
-            "the app's path with starts_with (path ^@ p); PostgreSQL only",
+            "the former text path with starts_with (path ^@ p); PostgreSQL only",
             app_text,
             lambda col, c: col.op("^@")(app_text(c)),
+            TEXT_C,
             viable=False,
             why_not="PostgreSQL only",
         ),
         Variant(
             "pattern-ops",
-            "the app's path, index on path text_pattern_ops, query with ~>=~ / ~<~",
+            "the former text path, index on path text_pattern_ops, query with ~>=~ / ~<~",
             app_text,
             lambda col, c: and_(col.op("~>=~")(app_text(c)), col.op("~<~")(upper_text(app_text(c)))),
             TEXT_C,
@@ -209,7 +212,8 @@ VARIANTS: dict[str, Variant] = {
         ),
         Variant(
             "ordinal",
-            "bytea, each level as a varint of the node's rank among its siblings (not its id)",
+            "bytea, each level as a varint of the node's rank among its siblings (the app's since"
+            " ADR 0015, with an order-keeping code)",
             lambda c: b"".join(varint(o) for o in c.ords),
             _range(lambda c: b"".join(varint(o) for o in c.ords)),
             "bytea",
@@ -233,7 +237,7 @@ VARIANTS: dict[str, Variant] = {
         ),
         Variant(
             "spgist",
-            "the app's path, SP-GiST index on path INCLUDE (tenant_id), query path ^@ p",
+            "the former text path, SP-GiST index on path INCLUDE (tenant_id), query path ^@ p",
             app_text,
             lambda col, c: col.op("^@")(app_text(c)),
             TEXT_C,
