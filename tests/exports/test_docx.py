@@ -149,9 +149,12 @@ def test_downloads(client, tongjia_submitted) -> None:
     assert "二、存在的问题及原因分析" in [p.text for p in _open(r.data).paragraphs]
     assert "attachment" in r.headers["Content-Disposition"]
     # the book is the reviewers' and the department's, not a secretary's
+    assert "sz-book-link" not in client.get(f"/t/tongjia/write/{d['reporter']}").get_data(as_text=True)
     assert client.get(f"/t/tongjia/exports/reviews/{d['review']}/book.docx").status_code == 403
     client.post("/logout")
     login(client, t.who("admin").user_id)
+    page = client.get(f"/t/tongjia/write/{d['reporter']}").get_data(as_text=True)
+    assert f"/t/tongjia/exports/reviews/{d['review']}/book.docx" in page  # linked for the department
     r = client.get(f"/t/tongjia/exports/reviews/{d['review']}/book.docx")
     assert r.status_code == 200
     book = _open(r.data)

@@ -69,6 +69,10 @@ class Context:
         )
         if not self.can_edit and not can(principal, Perm.REPORTS_READ, tenant, reporter.org_id):
             raise Forbidden(_("只有本组织书记和报告的共同撰写人可以撰写这份述职报告。"))
+        # the review's book is for the department and the review's reviewers (exports.views)
+        self.can_book = can(principal, Perm.EXPORTS_RUN, tenant) or can(
+            principal, Perm.REPORTS_REVIEW, tenant, reporter.org_id
+        )
 
     def ensure_edit(self) -> None:
         if not self.can_edit:
