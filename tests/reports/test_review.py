@@ -377,3 +377,31 @@ def test_co_authors_edit_and_invited_reviewers_comment(demo) -> None:
         with pytest.raises(NotFound):  # not a member of this tenant
             service.add_member(db.session, report, user=sec, member_user_id=outsider.id, role="reviewer")
         assert db.session.scalar(select(func.count()).select_from(ReportVersion)) == 1
+
+
+def test_submitted_version_frozen_below_the_orm_on_postgresql(demo) -> None:
+    # clause CO-02: even plain SQL cannot change a submitted version (a trigger on PostgreSQL)
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    tj = demo("tongjia")
+    tj.open()
+    sec = tj.who("secretary")
+    with tj.scope():
+        if db.session.get_bind().dialect.name != "postgresql":
+            pytest.skip("the trigger is PostgreSQL's; the ORM guard covers SQLite")
+        report = report_for(tj, "C04")
+        service.save_draft(db.session, report, tongjia_text(), user=sec)
+        version = service.submit(db.session, report, user=sec, today=TJ)
+        db.session.commit()
+        vid = version.id
+        with pytest.raises(DBAPIError, match="frozen"):
+            db.session.execute(text("UPDATE report_versions SET text = 'x' WHERE id = :id"), {"id": vid})
+        db.session.rollback()
+        assert db.session.get(ReportVersion, vid).text == tongjia_text().replace("\r", "")
+        # drafts stay writable by plain SQL (autosave rewrites them)
+        service.return_report(
+            db.session, service.get_report(db.session, report.id), user=tj.who("reviewer"), note="改"
+        )
+        draft = service.save_draft(db.session, service.get_report(db.session, report.id), "新稿", user=sec)
+        db.session.execute(text("UPDATE report_versions SET text = 'y' WHERE id = :id"), {"id": draft.id})
