@@ -405,3 +405,20 @@ def test_submitted_version_frozen_below_the_orm_on_postgresql(demo) -> None:
         )
         draft = service.save_draft(db.session, service.get_report(db.session, report.id), "新稿", user=sec)
         db.session.execute(text("UPDATE report_versions SET text = 'y' WHERE id = :id"), {"id": draft.id})
+
+
+def test_another_tenants_report_does_not_exist_here(demo) -> None:
+    # tenant isolation (RLS and the ORM filter): 根河's report is not found from 童家镇, even by id;
+    # the route matrix (tests/test_route_matrix.py) checks every reports route the same way
+    tj, gh = demo("tongjia"), demo("genhe")
+    tj.open()
+    gh.open()
+    with gh.scope():
+        theirs = report_for(gh, "ZB1")
+        service.save_draft(db.session, theirs, "根河的草稿", user=OPERATOR)
+        db.session.commit()
+        theirs_id = theirs.id
+    with tj.scope():
+        with pytest.raises(NotFound):
+            service.get_report(db.session, theirs_id)
+        assert db.session.scalar(select(func.count()).select_from(ReportVersion)) == 0
