@@ -419,6 +419,9 @@ def test_another_tenants_report_does_not_exist_here(demo) -> None:
         db.session.commit()
         theirs_id = theirs.id
     with tj.scope():
-        with pytest.raises(NotFound):
+        with pytest.raises(NotFound):  # even while the row sits in this session's identity map
             service.get_report(db.session, theirs_id)
         assert db.session.scalar(select(func.count()).select_from(ReportVersion)) == 0
+    db.session.expunge_all()
+    with tj.scope(), pytest.raises(NotFound):  # and when it is read from the database (RLS)
+        service.get_report(db.session, theirs_id)

@@ -162,7 +162,9 @@ def run_check(
 
 def get_report(session: Session, report_id: int) -> Report:
     report = session.get(Report, report_id)
-    if report is None:
+    # session.get may answer from the identity map without SQL (no RLS, no ORM filter):
+    # a row another tenant's scope loaded into this session must still not be found.
+    if report is None or report.tenant_id != session.info.get(TENANT_KEY):
         raise NotFound(_("找不到该述职报告。"))
     return report
 
