@@ -273,3 +273,39 @@ def test_yongzhou_secretary_attaches_the_stamped_scan_and_attests_on_the_page(ap
         assert done.status_code == 200 and done.get_json()["attestation"]["attachment_id"] == scan.id
     finally:
         app.config.pop("SHUZHI_DEMO_DAYS", None)
+
+
+def test_secretary_invites_a_co_author_and_a_reader_on_the_page(app, client, tongjia) -> None:
+    # clause TJ-08: 副书记、委员 help draft; 人大代表、党代表 may be invited to review
+    tj = tongjia
+    with tj.scope():
+        rid = report_for(tj, "C04").id
+        db.session.commit()
+    observer = _user_id("tongjia-observer")
+    login(client, _user_id("tongjia-secretary"))
+    url = f"/t/{tj.slug}/reports/{rid}/files"
+    assert "协助起草人与审阅人（TJ-08）" in client.get(url).get_data(as_text=True)
+    bad = client.post(f"/t/{tj.slug}/reports/{rid}/members", data={"user_id": "", "role": "co_author"})
+    assert bad.status_code == 422 and "请选择要邀请的人" in bad.get_data(as_text=True)
+    ok = client.post(
+        f"/t/{tj.slug}/reports/{rid}/members",
+        data={"user_id": str(observer), "role": "reviewer", "note": "人大代表"},
+    )
+    assert ok.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "人大代表" in page and "审阅" in page
+    # the invited reader comments; they cannot invite
+    login(client, observer)
+    with tj.scope():
+        service.save_draft(
+            db.session, service.get_report(db.session, rid), tongjia_text(), user=tj.who("secretary")
+        )
+        db.session.commit()
+    r = client.post(
+        f"/api/v1/tenants/{tj.slug}/reports/{rid}/comments", json={"body": "数据再核实", "paragraph": 2}
+    )
+    assert r.status_code == 201 and r.get_json()["author"] == "tongjia-observer"
+    refused = client.post(
+        f"/t/{tj.slug}/reports/{rid}/members", data={"user_id": str(observer), "role": "co_author"}
+    )
+    assert refused.status_code == 403

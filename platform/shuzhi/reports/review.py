@@ -241,11 +241,22 @@ def _files_page(
         req=service.requirements(db.session, report),
         can_edit=access.can_edit(db.session, report, actor),
         can_attest=access.can_submit(report, actor),
+        can_invite=_may_invite(report, actor),
+        members=service.member_rows(db.session, report),
+        candidates=service.invitable(db.session) if _may_invite(report, actor) else [],
         status_label=service.status_label,
         kind_label=kind_label,
         error=error,
         form=form or {},
     ), (error.status if error else 200)
+
+
+def _may_invite(report: Report, actor: access.Actor) -> bool:
+    try:
+        access.ensure_manage_members(report, actor)
+    except ShuzhiError:
+        return False
+    return True
 
 
 @files_bp.get("/<int:report_id>/files")
@@ -309,3 +320,33 @@ def attest(tenant: str, report_id: int) -> Any:
         )
 
     return _files_act(report_id, save, form)
+
+
+@files_bp.post("/<int:report_id>/members")
+@require(Perm.TENANT_READ)
+def invite(tenant: str, report_id: int) -> Any:
+    form = {k: request.form.get(k, "").strip() for k in ("user_id", "role", "note")}
+
+    def add(report: Report) -> None:
+        if not form["user_id"].isdigit():
+            raise ValidationFailed(_("请选择要邀请的人。"), errors={"user_id": [_("必填")]})
+        if form["role"] not in ("co_author", "reviewer"):
+            raise ValidationFailed(_("请选择协助起草或审阅。"), errors={"role": [_("必填")]})
+        service.add_member(
+            db.session,
+            report,
+            user=_actor(),
+            member_user_id=int(form["user_id"]),
+            role=form["role"],
+            note=form["note"],
+        )
+
+    return _files_act(report_id, add, form)
+
+
+@files_bp.post("/<int:report_id>/members/<int:member_id>/delete")
+@require(Perm.TENANT_READ)
+def uninvite(tenant: str, report_id: int, member_id: int) -> Any:
+    return _files_act(
+        report_id, lambda report: service.remove_member(db.session, report, member_id, user=_actor()), {}
+    )

@@ -877,3 +877,31 @@ def reviewable(session: Session, principal: Any, tenant_id: int, *, limit: int =
         .limit(limit)
     ).all()
     return [ReviewRow(r[0], r[1], r[2], str(getattr(r[3], "value", r[3])), r[4]) for r in rows]
+
+
+def member_rows(session: Session, report: Report) -> list[tuple[ReportMember, str]]:
+    """The report's co-authors and readers with their display names (TJ-08)."""
+    from shuzhi.tenancy.models import User
+
+    rows = session.execute(
+        select(ReportMember, User.display_name)
+        .join(User, User.id == ReportMember.user_id)
+        .where(ReportMember.report_id == report.id)
+        .order_by(ReportMember.id)
+    ).all()
+    return [(m, name) for m, name in rows]
+
+
+def invitable(session: Session, *, limit: int = 300) -> list[tuple[int, str]]:
+    """Members of the tenant who may be invited onto a report: (user id, display name)."""
+    from shuzhi.tenancy.models import Membership, User
+
+    rows = session.execute(
+        select(User.id, User.display_name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.tenant_id == _tenant_id(session))
+        .distinct()
+        .order_by(User.display_name, User.id)
+        .limit(limit)
+    ).all()
+    return [(int(i), str(n)) for i, n in rows]
