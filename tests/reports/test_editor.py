@@ -187,3 +187,32 @@ def test_oversized_text_refused(client, tongjia) -> None:
     login(client, tongjia["secretary"])
     r = client.post(_url(tongjia, "/check"), data={"text": "字" * 200_001})
     assert r.status_code == 422 and "报告太长" in r.get_data(as_text=True)
+
+
+def test_coauthor_edits_but_a_stranger_does_not(client, tongjia) -> None:
+    # clause TJ-08: a co-author the secretary added writes in the editor too
+    from shuzhi.cycles import service as cycles
+    from shuzhi.reports import service
+    from shuzhi.reports.models import MemberRole
+
+    t = tongjia["t"]
+    with t.scope():
+        secretary = t.who("secretary")
+        reporter = cycles.get_reporter(db.session, tongjia["reporter"])
+        report = service.get_or_create_report(db.session, reporter)
+        observer = t.who("observer")
+        service.add_member(
+            db.session, report, user=secretary, member_user_id=observer.user_id, role=MemberRole.CO_AUTHOR
+        )
+        db.session.commit()
+    login(client, observer.user_id)
+    page = client.get(_url(tongjia)).get_data(as_text=True)
+    assert 'id="sz-save"' in page and "readonly" not in page
+    r = client.post(_url(tongjia, "/save"), data={"text": livetexts.SHORT}, headers={"HX-Request": "true"})
+    assert r.status_code == 200 and "草稿已自动保存" in r.get_data(as_text=True)
+    panel = client.post(_url(tongjia, "/check"), data={"text": livetexts.SHORT}).get_data(as_text=True)
+    assert "disabled" not in panel  # may correct the outline
+    client.post("/logout")
+    login(client, t.who("reviewer").user_id)  # may read (their area), not write
+    r = client.post(_url(tongjia, "/save"), data={"text": "改动"}, headers={"HX-Request": "true"})
+    assert r.status_code in (403, 404)

@@ -145,7 +145,7 @@ def state(session: Session, reporter: Any) -> DraftState:
     return out
 
 
-def is_coauthor(session: Session, reporter: Any, user: Any) -> bool:
+def is_coauthor(session: Session, reporter_id: int, user: Any) -> bool:
     """TJ-08: a co-author the secretary added may edit the report too."""
     if user is None:
         return False
@@ -154,7 +154,7 @@ def is_coauthor(session: Session, reporter: Any, user: Any) -> bool:
             select(ReportMember.id)
             .join(Report, Report.id == ReportMember.report_id)
             .where(
-                Report.reporter_id == reporter.id,
+                Report.reporter_id == reporter_id,
                 ReportMember.user_id == user.id,
                 ReportMember.role == MemberRole.CO_AUTHOR,
             )

@@ -65,7 +65,7 @@ class Context:
         principal = current_principal()
         tenant = g.get("tenant")
         self.can_edit = can(principal, Perm.REPORTS_WRITE_OWN, tenant, reporter.org_id) or drafts.is_coauthor(
-            db.session, reporter, g.get("user")
+            db.session, reporter.id, g.get("user")
         )
         if not self.can_edit and not can(principal, Perm.REPORTS_READ, tenant, reporter.org_id):
             raise Forbidden(_("只有本组织书记和报告的共同撰写人可以撰写这份述职报告。"))
@@ -199,7 +199,9 @@ def check(tenant: str, reporter_id: int) -> Any:
     if target is None:
         raise NotFound(_("找不到该述职人。"))
     principal, tenant_obj = current_principal(), g.get("tenant")
-    can_edit = can(principal, Perm.REPORTS_WRITE_OWN, tenant_obj, target.org_id)
+    can_edit = can(principal, Perm.REPORTS_WRITE_OWN, tenant_obj, target.org_id) or drafts.is_coauthor(
+        db.session, reporter_id, g.get("user")
+    )
     if not can_edit and not can(principal, Perm.REPORTS_READ, tenant_obj, target.org_id):
         raise Forbidden(_("只有本组织书记和报告的共同撰写人可以撰写这份述职报告。"))
     setting = live.setting_of(db.session, target)
@@ -213,7 +215,7 @@ def check(tenant: str, reporter_id: int) -> Any:
 
 
 @bp.post("/<int:reporter_id>/upload")
-@require(Perm.REPORTS_WRITE_OWN)
+@require(Perm.REPORTS_READ)  # then Context.ensure_edit: the org's secretary or a co-author (TJ-08)
 def upload(tenant: str, reporter_id: int) -> Any:
     """A .docx or .txt read into the editor (not yet saved: the secretary looks, then saves)."""
     ctx = _context(reporter_id)
@@ -239,7 +241,7 @@ def upload(tenant: str, reporter_id: int) -> Any:
 
 
 @bp.post("/<int:reporter_id>/save")
-@require(Perm.REPORTS_WRITE_OWN)
+@require(Perm.REPORTS_READ)  # then Context.ensure_edit: the org's secretary or a co-author (TJ-08)
 def save(tenant: str, reporter_id: int) -> Any:
     """Save the text (and the outline corrections) as a draft version: autosave and the button."""
     ctx = _context(reporter_id)
@@ -261,7 +263,7 @@ def save(tenant: str, reporter_id: int) -> Any:
 
 
 @bp.post("/<int:reporter_id>/submit")
-@require(Perm.REPORTS_WRITE_OWN)
+@require(Perm.REPORTS_READ)  # then Context.ensure_edit: the org's secretary or a co-author (TJ-08)
 def submit(tenant: str, reporter_id: int) -> Any:
     """Save what is in the editor, then submit it; blocked while error findings remain."""
     ctx = _context(reporter_id)
