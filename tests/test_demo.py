@@ -405,6 +405,13 @@ def test_campaigns_open_at_their_demo_stages(with_campaigns) -> None:
     assert gh["reporters"] == {"pre_review": 1, "drafting": 1}  # GH-01: reports reviewed before the meeting
     sx = _stages("suixi")
     assert sx["reporters"]["drafting"] == 2 and sx["reviews"][(2, "evaluated")] == 1  # SX-03, SX-13
+    # clause SX-10: those who report in the organization's name (SX-01's new secretaries) have
+    # the organization evaluated, in the demo's campaign too
+    from shuzhi.cycles.models import Reporter, Subject
+
+    with scoped(db.session, tenant_id=_tenant_id("suixi")):
+        named = db.session.scalars(select(Reporter).where(Reporter.in_org_name.is_(True))).all()
+        assert len(named) >= 2 and {r.subject for r in named} == {Subject.ORG}
 
 
 def test_campaigns_are_built_once(with_campaigns) -> None:

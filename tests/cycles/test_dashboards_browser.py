@@ -21,9 +21,20 @@ demo_app = browser.demo_app
 live_server = browser.live_server
 no_csp_violations = browser.no_csp_violations
 size = browser.size
-open_menu, sign_in = browser.open_menu, browser.sign_in
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def sign_in(page: Page, live_server: str):
+    """Sign in on this module's server: ``base_url`` is session-wide and may be another
+    module's demo app, whose config lacks this module's demo clock."""
+
+    def go(display_name: str) -> None:
+        page.goto(f"{live_server}/login")
+        page.get_by_role("button", name=f"以 {display_name} 身份登录").click()
+
+    return go
 
 
 @pytest.fixture
@@ -41,9 +52,9 @@ def names(demo_app, scratch_db) -> Iterator[dict[str, str]]:
     scratch_db.truncate()
 
 
-def test_secretary_lands_on_their_countdown(page: Page, size: str, names, screenshot) -> None:
+def test_secretary_lands_on_their_countdown(page: Page, size: str, names, sign_in, screenshot) -> None:
     # clause TJ-02 / CO-06: the village secretary's draft is with the 包片领导; hand-in 01-05
-    sign_in(page, names["tongjia-secretary"])
+    sign_in(names["tongjia-secretary"])
     page.wait_for_url("**/t/tongjia/my/steps")
     expect(page.get_by_role("heading", name="我的述职", exact=True)).to_be_visible()
     now = page.locator(".sz-now").first
@@ -54,9 +65,9 @@ def test_secretary_lands_on_their_countdown(page: Page, size: str, names, screen
     screenshot(f"my-steps-{size}")
 
 
-def test_secretary_sees_the_extension(page: Page, size: str, names, screenshot) -> None:
+def test_secretary_sees_the_extension(page: Page, size: str, names, sign_in, screenshot) -> None:
     # clause YZ-05: reports due 12-15; this unit's 党组 met late, an extension to 12-22
-    sign_in(page, names["yongzhou-secretary"])
+    sign_in(names["yongzhou-secretary"])
     page.wait_for_url("**/t/yongzhou/my/steps")
     now = page.locator(".sz-now").first
     expect(now).to_contain_text("原定 2020-12-15，已延期")
@@ -64,9 +75,11 @@ def test_secretary_sees_the_extension(page: Page, size: str, names, screenshot) 
     screenshot(f"my-steps-extended-{size}")
 
 
-def test_reviewer_sees_their_reporters_overdue_first(page: Page, size: str, names, screenshot) -> None:
+def test_reviewer_sees_their_reporters_overdue_first(
+    page: Page, size: str, names, sign_in, screenshot
+) -> None:
     # clause YZ-06's 核查组组长 sees the 8 units in scope; the late one first, flagged
-    sign_in(page, names["yongzhou-reviewer"])
+    sign_in(names["yongzhou-reviewer"])
     page.wait_for_url("**/t/yongzhou/my/reporters")
     cards = page.locator(".sz-my-reporters > li")
     expect(cards).to_have_count(8)
@@ -75,9 +88,9 @@ def test_reviewer_sees_their_reporters_overdue_first(page: Page, size: str, name
     screenshot(f"my-reporters-{size}")
 
 
-def test_prework_page_records_a_visit(page: Page, size: str, names, screenshot) -> None:
+def test_prework_page_records_a_visit(page: Page, size: str, names, sign_in, screenshot) -> None:
     # clauses GH-04 (plan filed, unannounced research) on the general branch's pre-meeting page
-    sign_in(page, names["genhe-admin"])
+    sign_in(names["genhe-admin"])
     page.wait_for_url("**/t/genhe/**")
     page.goto(page.url.split("/t/")[0] + "/t/genhe/campaigns")
     page.get_by_role("link", name="2023年度党组织书记抓基层党建工作述职评议考核").click()
