@@ -133,7 +133,7 @@ def orgs_by_code(app, tenant: dict[str, Any]) -> dict[str, Org]:
 
 def assert_paths_consistent(orgs: dict[str, Org]) -> None:
     """Each path is its parent's plus one rank code; siblings' ranks are distinct and within
-    the parent's counter (ordinal paths, ADR 0014)."""
+    the parent's counter (ordinal paths, ADR 0015)."""
     by_id = {o.id: o for o in orgs.values()}
     seen: set[bytes] = set()
     for o in orgs.values():

@@ -1,4 +1,4 @@
-"""Ordinal org paths (ADR 0014, issue 3 item 13): the rank codes, subtrees and ancestors across
+"""Ordinal org paths (ADR 0015, issue 3 item 13): the rank codes, subtrees and ancestors across
 code-length boundaries and moves, and the migration that converts id paths."""
 
 from __future__ import annotations

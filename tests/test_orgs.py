@@ -32,7 +32,7 @@ def test_paths_and_depths(tscope) -> None:
     a = _org(tscope, "a", root)
     a1 = _org(tscope, "a1", a)
     b = _org(tscope, "b", root)
-    # ordinal paths (ADR 0014): each level is the rank among siblings, one byte below 128
+    # ordinal paths (ADR 0015): each level is the rank among siblings, one byte below 128
     assert root.rank_path == "1" and root.depth == 0
     assert a1.path == bytes([1, 1, 1]) and a1.rank_path == "1.1.1" and a1.depth == 2
     assert b.path == bytes([1, 2]) and tscope.get(Org, root.id).child_seq == 2

@@ -9,7 +9,7 @@ whose path starts with ``p`` are exactly ``p``'s subtree, and as byte strings
 they are the range ``[p, path_upper(p))``. Codes also sort as their numbers do,
 so ordering by path lists parents before children, siblings in rank order.
 
-Why ranks and not ids (ADR 0014, bench/README.md): ranks up to 127 take one
+Why ranks and not ids (ADR 0015, bench/README.md): ranks up to 127 take one
 byte whatever the ids, so the (tenant_id, path) index stays as narrow as a
 closure table's, and subtree counts meet ≤ 1.5× the closure-table anchor; the
 price is that the path no longer spells the ancestors' ids (``prefixes`` gives
