@@ -20,7 +20,7 @@ from shuzhi.audit.service import Actor, set_actor
 from shuzhi.db import db
 from shuzhi.errors import Forbidden, NotFound, ShuzhiError
 from shuzhi.tenancy.models import Membership, Role, Tenant, User
-from shuzhi.tenancy.scope import current_scope, scoped, set_session_scope
+from shuzhi.tenancy.scope import confirm_tenant, current_scope, enter_slug, scoped, set_session_scope
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -128,25 +128,17 @@ def _tenant_and_memberships(
     """The URL's tenant and every membership of the user in active tenants, in one query.
 
     The memberships give the roles here, the permission grants (no second read)
-    and the page's tenant switcher (no third). Read in the user's scope: the
-    policy shows a user their own memberships in every tenant.
+    and the page's tenant switcher (no third). The policy shows a user their own
+    memberships in every tenant.
     """
-    old = current_scope(db.session)
-    set_session_scope(db.session, user_id=user.id)
-    try:
-        rows = db.session.execute(
-            select(Tenant, Membership.role, Membership.org_ids)
-            .outerjoin(Membership, and_(Membership.tenant_id == Tenant.id, Membership.user_id == user.id))
-            .where(Tenant.active.is_(True), or_(Tenant.slug == slug, Membership.user_id == user.id))
-            .order_by(Tenant.name)
-            .execution_options(skip_tenant_scope=True)
-        ).all()
-    except BaseException:
-        _restore(old)
-        raise
+    rows = db.session.execute(
+        select(Tenant, Membership.role, Membership.org_ids)
+        .outerjoin(Membership, and_(Membership.tenant_id == Tenant.id, Membership.user_id == user.id))
+        .where(Tenant.active.is_(True), or_(Tenant.slug == slug, Membership.user_id == user.id))
+        .order_by(Tenant.name)
+        .execution_options(skip_tenant_scope=True)
+    ).all()
     here = next((t for t, _role, _ids in rows if t.slug == slug), None)
-    if here is None or not any(t is here and role is not None for t, role, _ids in rows):
-        _restore(old)  # not entering (or only as platform admin, scoped next): the scope before
     return here, [(t, role, list(ids or [])) for t, role, ids in rows if role is not None]
 
 
@@ -158,14 +150,21 @@ def enter_tenant(slug: str) -> Tenant:
         if tenant is None:
             raise NotFound()
         raise Unauthenticated("请先登录。")
-    tenant, memberships = _tenant_and_memberships(slug, user)
-    if tenant is None:
-        raise NotFound()
-    here = [(role, org_ids) for t, role, org_ids in memberships if t is tenant]
-    roles = frozenset(role for role, _ids in here)
-    if not roles and not user.is_platform_admin:
-        # Same answer as a missing tenant: a stranger learns nothing.
-        raise NotFound()
+    old = current_scope(db.session)
+    # The user in the slug's tenant from here (one round trip); not a member: back to before.
+    enter_slug(db.session, slug, user.id)
+    try:
+        tenant, memberships = _tenant_and_memberships(slug, user)
+        if tenant is None:
+            raise NotFound()
+        here = [(role, org_ids) for t, role, org_ids in memberships if t is tenant]
+        roles = frozenset(role for role, _ids in here)
+        if not roles and not user.is_platform_admin:
+            # Same answer as a missing tenant: a stranger learns nothing.
+            raise NotFound()
+    except BaseException:
+        _restore(old)
+        raise
     if user.is_platform_admin:
         roles = roles | {Role.TENANT_ADMIN}
     g.tenant = tenant
@@ -175,7 +174,7 @@ def enter_tenant(slug: str) -> Tenant:
     from shuzhi.auth.permissions import remember_grants  # here: permissions imports this module
 
     remember_grants(user, tenant.id, here)
-    set_session_scope(db.session, tenant_id=tenant.id, user_id=user.id)
+    confirm_tenant(db.session, tenant.id, user.id)
     set_actor(db.session, Actor(user.id, user.username, request.remote_addr or ""))
     return tenant
 

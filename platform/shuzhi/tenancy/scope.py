@@ -45,6 +45,16 @@ _SET_GUCS = text(
 )
 
 
+#: Enter a tenant by its URL name: the statement that sets the tenant looks its id up itself.
+_SET_GUCS_FOR_SLUG = text(
+    "SELECT set_config('shuzhi.tenant',"
+    " coalesce((SELECT id::text FROM tenants WHERE slug = :slug AND active), ''), true),"
+    " set_config('shuzhi.user', :user, true),"
+    " set_config('shuzhi.platform', '', true)"
+)
+_SLUG_TXN = "_entered_by_slug"
+
+
 class TenantMismatch(RuntimeError):
     """A write names a tenant other than the session's (or there is none)."""
 
@@ -136,11 +146,46 @@ def set_session_scope(
     """Set who the session acts for; applies at once inside an open transaction."""
     if isinstance(session, scoped_session):
         session = session()
+    session.info.pop(_SLUG_TXN, None)
     session.info[TENANT_KEY] = tenant_id
     session.info[USER_KEY] = user_id
     session.info[PLATFORM_KEY] = platform
     if session.in_transaction():
         _apply_gucs(session, session.connection())
+
+
+def enter_slug(session: Session, slug: str, user_id: int) -> None:
+    """Act for ``user_id`` in the active tenant named ``slug``, before its id is known.
+
+    On PostgreSQL the statement that sets the tenant finds the id itself, so a request
+    enters its tenant in one round trip rather than two (one for the user's scope to
+    read the tenant and memberships, one for the tenant's). Until :func:`confirm_tenant`
+    names the tenant read, the session's own record says only the user (a transaction
+    begun meanwhile gets just that: narrower, never wider).
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    session.info[TENANT_KEY] = None
+    session.info[USER_KEY] = user_id
+    session.info[PLATFORM_KEY] = False
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_SET_GUCS_FOR_SLUG, {"slug": slug, "user": str(user_id)})
+        session.info[_SLUG_TXN] = session.get_transaction()
+
+
+def confirm_tenant(session: Session, tenant_id: int, user_id: int) -> None:
+    """After :func:`enter_slug`: record the tenant it set. No round trip when the same
+    transaction is still open (the database has the setting); otherwise set as usual."""
+    if isinstance(session, scoped_session):
+        session = session()
+    entered = session.info.pop(_SLUG_TXN, None)
+    if entered is not None and entered is session.get_transaction():
+        session.info[TENANT_KEY] = tenant_id
+        session.info[USER_KEY] = user_id
+        session.info[PLATFORM_KEY] = False
+        return
+    set_session_scope(session, tenant_id=tenant_id, user_id=user_id)
 
 
 @contextmanager
