@@ -55,7 +55,7 @@ def test_local_sign_in_and_sign_out(
 
     page.get_by_label("密码", exact=True).fill(PASSWORD)
     page.locator("#sz-login-submit").click()
-    expect(page).to_have_url(re.compile(rf"/t/{county.slug}/orgs$"))
+    expect(page).to_have_url(re.compile(rf"/t/{county.slug}/campaigns$"))  # the admin's dashboard
     expect(page.locator("#sz-tenant")).to_have_text("吉县县委组织部")
 
     open_menu(page)
@@ -91,7 +91,7 @@ def test_accept_invitation(page: Page, size: str, demo_app, county: County, scre
     page.get_by_label("新密码", exact=True).fill("invited-secret-9")
     page.get_by_label("再次输入新密码").fill("invited-secret-9")
     page.get_by_role("button", name="创建账号并加入").click()
-    expect(page).to_have_url(re.compile(rf"/t/{county.slug}/orgs$"))
+    expect(page).to_have_url(re.compile(rf"/t/{county.slug}/my/steps$"))  # a secretary's dashboard
     open_menu(page)
     expect(page.locator(".sz-user-name")).to_have_text("新书记")
     # The link is spent.
@@ -102,7 +102,7 @@ def test_accept_invitation(page: Page, size: str, demo_app, county: County, scre
 def test_my_account_and_members(page: Page, size: str, county: County, local_admin: str, screenshot) -> None:
     # issue 4: my account (profile, password, TOTP with its QR under the CSP, sessions) and the members page
     sign_in_with_password(page, local_admin)
-    expect(page).to_have_url(re.compile(rf"/t/{county.slug}/orgs$"))
+    expect(page).to_have_url(re.compile(rf"/t/{county.slug}/campaigns$"))  # the admin's dashboard
     page.goto("/account")
     expect(page.locator("#sz-username")).to_have_text(local_admin)
     expect(page.locator("#sz-session-list li")).to_have_count(1)

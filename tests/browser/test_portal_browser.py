@@ -24,7 +24,7 @@ def test_sign_in_and_browse_tree(page: Page, size: str, county: County, screensh
     screenshot(f"login-{size}")
 
     page.get_by_role("button", name="以 城关镇李书记 身份登录").click()
-    expect(page).to_have_url(re.compile(rf"/t/{county.slug}/orgs$"))
+    expect(page).to_have_url(re.compile(rf"/t/{county.slug}/my/steps$"))  # a secretary's dashboard
     expect(page.locator("#sz-tenant")).to_have_text("吉县县委组织部")
     expect(page.locator("html")).to_have_attribute("lang", "zh")
 
@@ -122,7 +122,7 @@ def test_language_switch(page: Page, size: str, county: County, screenshot) -> N
     screenshot(f"menu-{size}")
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page).to_have_url(re.compile(rf"/t/{county.slug}/orgs$"))
+    expect(page).to_have_url(re.compile(rf"/t/{county.slug}/campaigns$"))  # the admin's dashboard
     page.reload()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     open_menu(page)
@@ -149,7 +149,7 @@ def test_secretary_sees_no_import_and_errors_are_pages(
     page.goto(f"/t/{county.slug}-other/orgs")
     expect(page.get_by_role("heading", name="找不到该页面")).to_be_visible()
     page.get_by_role("link", name="回到首页").click()
-    expect(page).to_have_url(re.compile(rf"/t/{county.slug}/orgs$"))
+    expect(page).to_have_url(re.compile(rf"/t/{county.slug}/my/steps$"))  # a secretary's dashboard
     open_menu(page)
     page.locator(".sz-user .dropdown-toggle").click()
     page.locator("#sz-logout").click()

@@ -52,7 +52,7 @@ def test_unknown_subject_with_auto_provisioning_creates_the_user_with_the_defaul
     assert user is not None and user.display_name == "李书记" and user.email == "li@example.cn"
     assert signed_in_user(client) == user.id
     assert _roles(app, user.id, county["id"]) == {Role.SECRETARY}
-    assert flow.result.headers["Location"] == f"/t/{county['slug']}/orgs"
+    assert flow.result.headers["Location"] == f"/t/{county['slug']}/my/steps"  # a secretary's dashboard
     # the second time, the same user (found by subject), nothing new
     client.post("/auth/sso/logout")
     users = _count(app, User)

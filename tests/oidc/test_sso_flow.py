@@ -70,7 +70,7 @@ def test_next_cannot_send_the_user_to_another_site(client, county, make_provider
     for evil in ("https://evil.example/x", "//evil.example/x", "/\\evil.example"):
         flow = sign_in(client, "zw", "zw-0002", next=evil)
         assert flow.result.status_code == 302
-        assert flow.result.headers["Location"] == f"/t/{county['slug']}/orgs"  # the user's landing page
+        assert flow.result.headers["Location"] == f"/t/{county['slug']}/my/steps"  # the user's landing page
 
 
 def test_wrong_state_is_refused(client, make_provider, linked_user):
