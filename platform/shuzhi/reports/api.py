@@ -15,7 +15,7 @@ from flask_smorest import Blueprint
 from shuzhi.api import Api
 from shuzhi.auth.permissions import Perm, current_principal, require
 from shuzhi.db import db
-from shuzhi.errors import ValidationFailed
+from shuzhi.errors import NotFound, ValidationFailed
 from shuzhi.reports import access, service
 from shuzhi.reports.models import Report, ReportAttachment, ReportComment, ReportDecision
 from shuzhi.reports.schemas import (
@@ -128,8 +128,12 @@ class ReporterReport(MethodView):
 
         reporter = cycles.get_reporter(db.session, reporter_id)
         found = service.report_of(db.session, reporter.id)
+        who = actor()
         probe = found or Report(org_id=reporter.org_id, id=-1)
-        access.ensure_read(db.session, probe, actor())
+        access.ensure_read(db.session, probe, who)
+        if found is None and not (access.can_edit(db.session, probe, who) or access.can_review(probe, who)):
+            # readers (observers) see reports; only writers and reviewers start one
+            raise NotFound(_("该述职人还没有开始撰写报告。"))
         report = found or service.get_or_create_report(db.session, reporter)
         db.session.commit()
         return present(report)
