@@ -93,6 +93,7 @@ def test_reviewer_returns_with_a_comment_then_approves(
     open_menu(page)
     page.get_by_role("link", name="审核述职报告", exact=True).click()
     expect(page.locator("#sz-waiting")).to_contain_text("待您审核：1 份")
+    screenshot(f"review-list-{size}")
     row = page.locator("#sz-review-list tr", has_text="待审核")
     row.get_by_role("link", name="查看").click()
     expect(page.locator("#sz-report-status")).to_have_text("待审核")
