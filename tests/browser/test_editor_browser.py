@@ -20,11 +20,9 @@ from tests.browser import conftest as browser
 from tests.conftest import ARTIFACTS
 from tests.reports import livetexts
 
-browser_context_args = browser.browser_context_args
-demo_app = browser.demo_app
-live_server = browser.live_server
-no_csp_violations = browser.no_csp_violations
-size = browser.size
+# demo_app, live_server, size and the CSP watch come from tests/browser/conftest.py. Not
+# re-exported here: a module's own copy of a session fixture is a second app, and the
+# session's base_url (the first live server) would not serve the one this module configures.
 open_menu, sign_in = browser.open_menu, browser.sign_in
 
 pytestmark = pytest.mark.browser
