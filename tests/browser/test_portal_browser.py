@@ -27,6 +27,9 @@ def test_sign_in_and_browse_tree(page: Page, size: str, county: County, screensh
     expect(page).to_have_url(re.compile(rf"/t/{county.slug}/my/steps$"))  # a secretary's dashboard
     expect(page.locator("#sz-tenant")).to_have_text("吉县县委组织部")
     expect(page.locator("html")).to_have_attribute("lang", "zh")
+    open_menu(page)
+    page.locator("#sz-nav").get_by_role("link", name="组织树").click()
+    expect(page).to_have_url(re.compile(rf"/t/{county.slug}/orgs$"))
 
     root = page.locator(f"#node-{county.orgs['JX']}")
     expect(root).to_contain_text("张县委")
