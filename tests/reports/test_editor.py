@@ -216,3 +216,16 @@ def test_coauthor_edits_but_a_stranger_does_not(client, tongjia) -> None:
     login(client, t.who("reviewer").user_id)  # may read (their area), not write
     r = client.post(_url(tongjia, "/save"), data={"text": "改动"}, headers={"HX-Request": "true"})
     assert r.status_code in (403, 404)
+
+
+def test_editor_links_the_reports_attachments_once_it_exists(client, tongjia) -> None:
+    # JX-06, SX-03: slides, scans and the seal attestation live on the report's files page;
+    # the secretary reaches it from the editor as soon as a draft exists
+    login(client, tongjia["secretary"])
+    assert 'id="sz-files-link"' not in client.get(_url(tongjia)).get_data(as_text=True)
+    client.post(_url(tongjia, "/save"), data={"text": livetexts.SHORT})
+    with tongjia["t"].scope():
+        report = db.session.scalar(select(Report))
+    page = client.get(_url(tongjia)).get_data(as_text=True)
+    assert f'href="/t/tongjia/reports/{report.id}/files"' in page
+    assert client.get(f"/t/tongjia/reports/{report.id}/files").status_code == 200

@@ -72,6 +72,7 @@ class DraftState:
     return_note: str = ""  # the reviewer's reason for returning the report (CO-02)
     returned_by: str = ""
     topics: tuple[str, ...] = ()  # the org's own 必答题 (SX-05), checked live as on submit
+    report_id: int | None = None  # for the link to attachments and the seal attestation
 
     @property
     def editable(self) -> bool:
@@ -112,7 +113,7 @@ def state(session: Session, reporter: Any) -> DraftState:
     if report is None:
         return DraftState()
     version = latest_version(session, report)
-    out = DraftState(status=report.status, topics=tuple(report.topics or ()))
+    out = DraftState(status=report.status, topics=tuple(report.topics or ()), report_id=report.id)
     if version is not None:
         out.text = version.text
         out.corrections = {int(k): v for k, v in (version.corrections or {}).items()}
