@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String
+from sqlalchemy import BigInteger, DateTime, Enum, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -43,3 +44,8 @@ class TimestampMixin:
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def str_enum(cls: type[enum.Enum], length: int = 16) -> Enum:
+    """A Python enum stored as its values in a VARCHAR: portable, and a new member needs no ALTER TYPE."""
+    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])

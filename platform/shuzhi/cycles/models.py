@@ -20,7 +20,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -32,12 +31,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shuzhi.cycles.stages import Step
-from shuzhi.db import Base, BigID, IdMixin, PathText, TimestampMixin, utcnow
+from shuzhi.db import Base, BigID, IdMixin, PathText, TimestampMixin, str_enum, utcnow
 from shuzhi.tenancy.scope import TenantOwned
 
-
-def _enum(cls: type[enum.Enum], length: int = 16) -> Enum:
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+_enum = str_enum
 
 
 class CampaignStatus(enum.StrEnum):

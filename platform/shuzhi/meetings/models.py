@@ -22,7 +22,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -32,12 +31,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shuzhi.db import Base, BigID, IdMixin, TimestampMixin, utcnow
+from shuzhi.db import Base, BigID, IdMixin, TimestampMixin, str_enum, utcnow
 from shuzhi.tenancy.scope import TenantOwned
 
-
-def _enum(cls: type[enum.Enum], length: int = 16) -> Enum:
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+_enum = str_enum
 
 
 class Method(enum.StrEnum):
