@@ -22,11 +22,8 @@ from shuzhi.tenancy.scope import scoped
 from tests.browser import conftest as browser
 from tests.reports.review_kit import tongjia_text
 
-browser_context_args = browser.browser_context_args
-demo_app = browser.demo_app
-live_server = browser.live_server
-no_csp_violations = browser.no_csp_violations
-size = browser.size
+# The folder's conftest gives demo_app, live_server, size and the CSP check: a
+# re-exported session fixture would be a second app that base_url does not serve.
 open_menu, sign_in = browser.open_menu, browser.sign_in
 
 pytestmark = pytest.mark.browser
