@@ -22,6 +22,7 @@ from tests.conftest import CHROMIUM, CHROMIUM_UP, build_app, need
 
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 375, "height": 740}
+LG_BREAKPOINT = 992
 
 
 #: The strict policy a later issue turns on; the portal must already work under it.
@@ -78,12 +79,19 @@ def size(request, page) -> str:
 def sign_in(page: Any, display_name: str) -> None:
     page.goto("/login")
     page.get_by_role("button", name=f"以 {display_name} 身份登录").click()
+    # Wait until the signed-in page has loaded (stylesheets included) before the test looks at it.
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.wait_for_load_state("load")
 
 
 def open_menu(page: Any) -> None:
     """On a phone the menu is folded behind the toggler: unfold it."""
+    # Decide by width (the header is navbar-expand-lg, 992px), not by visibility: before the
+    # stylesheet has loaded the toggler shows even on a desktop, and then hides under the click.
+    if page.viewport_size["width"] >= LG_BREAKPOINT:
+        return
     toggler = page.locator(".navbar-toggler")
-    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+    if toggler.get_attribute("aria-expanded") != "true":
         toggler.click()
         page.locator("#sz-nav.show").wait_for()
 
