@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import g, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from sqlalchemy import and_, or_, select
 from werkzeug.local import LocalProxy
 
@@ -32,13 +32,44 @@ class Unauthenticated(ShuzhiError):
     status = 401
 
 
+def lean(view: F) -> F:
+    """Mark a view that admits its requests itself, without the session (a signed ticket).
+
+    Neither the session lookup below nor the CSRF check runs before it; a view so
+    marked calls :func:`admit_fully` for any request its own pass does not cover.
+    Only for read-only views whose answer depends on nothing stored (the editor's
+    live check, :mod:`shuzhi.reports.live_ticket`).
+    """
+    view.shuzhi_lean = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_lean_request() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "shuzhi_lean", False))
+
+
+def admit_fully() -> None:
+    """What every other request gets before its view: the user, the tenant, the CSRF check."""
+    from shuzhi.security import check_csrf
+
+    _load(force=True)
+    check_csrf(force=True)
+
+
 def load_request_context() -> None:
     """before_request: find the user and the tenant named in the URL."""
+    _load()
+
+
+def _load(*, force: bool = False) -> None:
     g.user = None
     g.tenant = None
     g.roles = frozenset()
     if request.endpoint and request.endpoint.endswith("static"):
         return  # static files need no user and no database round trip
+    if not force and is_lean_request():
+        return  # the view admits the request itself (see lean)
     from shuzhi.auth.tokens import load_bearer  # here: tokens imports this module
 
     if load_bearer():
