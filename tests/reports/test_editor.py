@@ -126,9 +126,9 @@ def test_upload_docx_into_editor_and_refusals(client, tongjia) -> None:
     html = r.get_data(as_text=True)
     assert r.status_code == 200
     assert "已读入" in html and "一、主要做法和成效" in html
-    # nothing saved by reading a file in
+    # saved as a draft, the file kept with it (tests/reports/test_editor_upload.py)
     with tongjia["t"].scope():
-        assert db.session.scalar(select(Report)) is None
+        assert db.session.scalar(select(ReportVersion.source)) == "upload"
     for name, content in (
         ("旧报告.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600),
         ("a.pdf", b"%PDF-1.4 x"),

@@ -81,6 +81,8 @@ class Checked:
 
 
 def kind_label(kind: AttachmentKind | str) -> str:
+    if kind == AttachmentKind.ORIGINAL:  # kept by the editor, not uploaded on the files page
+        return _("报告原件（读入编辑器的文件）")
     try:
         return str(KINDS[AttachmentKind(kind)].label)
     except (KeyError, ValueError):

@@ -65,6 +65,7 @@ class DraftState:
 
     status: ReportStatus | None = None
     text: str = ""
+    speech: str = ""  # the on-site speech version (SX-06), for plans that limit one
     corrections: dict[int, str | None] = field(default_factory=dict)
     number: int = 0
     saved_at: str = ""
@@ -116,6 +117,7 @@ def state(session: Session, reporter: Any) -> DraftState:
     out = DraftState(status=report.status, topics=tuple(report.topics or ()), report_id=report.id)
     if version is not None:
         out.text = version.text
+        out.speech = version.speech or ""
         out.corrections = {int(k): v for k, v in (version.corrections or {}).items()}
         out.number = version.number
         out.saved_at = _when(version.updated_at or version.created_at)
@@ -165,13 +167,36 @@ def is_coauthor(session: Session, reporter_id: int, user: Any) -> bool:
 
 
 def save(
-    session: Session, reporter: Any, text: str, corrections: dict[int, str | None], *, user: Any
+    session: Session,
+    reporter: Any,
+    text: str,
+    corrections: dict[int, str | None],
+    *,
+    user: Any,
+    speech: str | None = None,
 ) -> Saved:
-    """Save the editor's text as the report's draft (the service decides new draft or rewrite)."""
+    """Save the editor's text (and speech version, SX-06) as the report's draft.
+
+    The service decides new draft or rewrite; ``speech`` None keeps the saved one."""
     from shuzhi.reports import service
 
     report = service.get_or_create_report(session, reporter)
-    version = service.save_draft(session, report, text, user=user, corrections=dict(corrections))
+    version = service.save_draft(
+        session, report, text, user=user, corrections=dict(corrections), speech=speech
+    )
+    return Saved(version.number, _when(version.updated_at or version.created_at or datetime.now(CHINA)))
+
+
+def save_upload(
+    session: Session, reporter: Any, text: str, imported: Any, *, filename: str, user: Any
+) -> Saved:
+    """A file read into the editor: its text as a draft, the original file kept with that version."""
+    from shuzhi.reports import service
+
+    report = service.get_or_create_report(session, reporter)
+    version, _row = service.save_upload(
+        session, report, user=user, text=text, kind=imported.kind, filename=filename, data=imported.original
+    )
     return Saved(version.number, _when(version.updated_at or version.created_at or datetime.now(CHINA)))
 
 
@@ -183,4 +208,4 @@ def submit(session: Session, reporter: Any, *, user: Any) -> Any:
     return service.submit(session, report, user=user)
 
 
-__all__ = ["DraftState", "Saved", "VersionKind", "is_coauthor", "save", "state", "submit"]
+__all__ = ["DraftState", "Saved", "VersionKind", "is_coauthor", "save", "save_upload", "state", "submit"]

@@ -6,7 +6,8 @@ Pages (portal, server-rendered, htmx; no JS framework):
 - ``GET  /t/<tenant>/write/<reporter>`` — the editor: a textarea and the side panel;
 - ``POST /t/<tenant>/write/<reporter>/check`` — the live check: the text in, the panel
   (findings with figures and limits, the outline with 字数 and shares, the clauses) out;
-- ``POST …/upload`` — a .docx/.txt read into the editor (refusals say how to save as .docx);
+- ``POST …/upload`` — a .docx/.txt read into the editor and saved as a draft, the file kept
+  with that version (kind ``original``; refusals say how to save as .docx and keep nothing);
 - ``POST …/save`` — autosave as a draft version (htmx) or the plain 保存草稿 button;
 - ``POST …/submit`` — save, then submit; a refusal re-renders the editor with why.
 
@@ -31,6 +32,8 @@ from shuzhi.cycles.models import Reporter
 from shuzhi.db import db
 from shuzhi.errors import Forbidden, NotFound, ShuzhiError
 from shuzhi.reports import drafts, live
+from shuzhi.reports.fastcount import fast_words
+from shuzhi.reports.parse import editor_text
 from shuzhi.reports.uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
 from shuzhi.tenancy.models import Role
 from shuzhi.web import nav
@@ -96,6 +99,25 @@ def _text_from_form() -> str:
     return text
 
 
+def _speech_from_form(setting: live.Setting) -> str | None:
+    """The on-site speech version (SX-06) typed in its box; None when the plan sets no limit."""
+    if live.speech_limit(setting) is None:
+        return None
+    speech = request.form.get("speech", "")
+    if len(speech) > MAX_TEXT_CHARS:
+        raise UploadError(_("现场述职稿太长（%(n)d 字符）。", n=len(speech)))
+    return speech
+
+
+def _speech_count(setting: live.Setting, speech: str | None, *, oob: bool) -> str:
+    """The speech box's live 字数 against the plan's limit (SX-06); "" for plans without one."""
+    limit = live.speech_limit(setting)
+    if limit is None:
+        return ""
+    words = fast_words(speech) if speech else 0
+    return render_template("reports/_speech_count.html", words=words, limit=limit, oob=oob)
+
+
 def _clauses_html(setting: live.Setting) -> Markup:
     """The policy's clauses beside the findings: the same for every keystroke, rendered once per language."""
     key = ("clauses", str(get_locale()))
@@ -112,9 +134,10 @@ def _panel(
     *,
     topics: tuple[str, ...] = (),
     can_edit: bool = True,
+    speech: str | None = None,
 ) -> tuple[str, dict[str, int] | None]:
     """The panel's HTML and the verdict's counts (for the one-line verdict under the textarea)."""
-    result = live.check(setting, text, corrections, topics) if text.strip() else None
+    result = live.check(setting, text, corrections, topics, speech or "") if text.strip() else None
     summary = live.summary(result) if result else None
     html = render_template(
         "reports/_panel.html",
@@ -140,6 +163,7 @@ def _page(
     *,
     text: str | None = None,
     corrections: dict[int, str | None] | None = None,
+    speech: str | None = None,
     error: str = "",
     notice: str = "",
     status: int = 200,
@@ -149,12 +173,22 @@ def _page(
         text = state.text
     if corrections is None:
         corrections = dict(state.corrections)
-    panel, summary = _panel(ctx.setting, text, corrections, topics=ctx.topics, can_edit=ctx.can_edit)
+    limit = live.speech_limit(ctx.setting)
+    if limit is None:
+        speech = None
+    elif speech is None:
+        speech = state.speech
+    panel, summary = _panel(
+        ctx.setting, text, corrections, topics=ctx.topics, can_edit=ctx.can_edit, speech=speech
+    )
     html = render_template(
         "reports/editor.html",
         ctx=ctx,
         state=state,
         text=text,
+        speech=speech,
+        speech_limit=limit,
+        speech_count=_speech_count(ctx.setting, speech, oob=False),
         panel=panel,
         mini=_mini(summary, oob=False),
         error=error,
@@ -207,17 +241,23 @@ def check(tenant: str, reporter_id: int) -> Any:
     setting = live.setting_of(db.session, target)
     try:
         text = _text_from_form()
+        speech = _speech_from_form(setting)
     except UploadError as exc:
         return render_template("reports/_panel_error.html", message=exc.message), exc.status
     corrections = live.corrections_from(request.form, setting.policy)
-    html, summary = _panel(setting, text, corrections, topics=target.topics, can_edit=can_edit)
-    return html + _mini(summary, oob=True)
+    html, summary = _panel(setting, text, corrections, topics=target.topics, can_edit=can_edit, speech=speech)
+    return html + _mini(summary, oob=True) + _speech_count(setting, speech, oob=True)
 
 
 @bp.post("/<int:reporter_id>/upload")
 @require(Perm.REPORTS_READ)  # then Context.ensure_edit: the org's secretary or a co-author (TJ-08)
 def upload(tenant: str, reporter_id: int) -> Any:
-    """A .docx or .txt read into the editor (not yet saved: the secretary looks, then saves)."""
+    """A .docx or .txt read into the editor, saved as a draft with the file kept (kind original).
+
+    Word headings without 一、/（一） numbering come in with the editor's "# " marker
+    (:func:`shuzhi.reports.parse.editor_text`), so the outline is the .docx's own.
+    A refused file saves nothing and stores nothing.
+    """
     ctx = _context(reporter_id)
     ctx.ensure_edit()
     file = request.files.get("file")
@@ -226,16 +266,21 @@ def upload(tenant: str, reporter_id: int) -> Any:
     data = file.stream.read(MAX_UPLOAD_BYTES + 1)
     try:
         imported = read_upload(file.filename, data)
-    except UploadError as exc:
+        saved = drafts.save_upload(
+            db.session, ctx.reporter, editor_text(imported.doc), imported, filename=file.filename, user=g.user
+        )
+        db.session.commit()
+    except ShuzhiError as exc:
+        db.session.rollback()
         return _page(ctx, error=exc.message, status=exc.status)
     return _page(
-        ctx,
-        text=imported.text,
-        corrections={},
+        _context(reporter_id),
         notice=_(
-            "已读入“%(name)s”（%(words)d 字）。请核对右侧的提纲和检查结果，然后点“保存草稿”。",
+            "已读入“%(name)s”（%(words)d 字），保存为第 %(n)d 版草稿，原文件已作为附件保存。"
+            "请核对右侧的提纲和检查结果。",
             name=file.filename,
             words=imported.count().words,
+            n=saved.number,
         ),
     )
 
@@ -249,14 +294,21 @@ def save(tenant: str, reporter_id: int) -> Any:
     htmx = request.headers.get("HX-Request") == "true"
     try:
         text = _text_from_form()
+        speech = _speech_from_form(ctx.setting)
         corrections = live.corrections_from(request.form, ctx.setting.policy)
-        saved = drafts.save(db.session, ctx.reporter, text, corrections, user=g.user)
+        saved = drafts.save(db.session, ctx.reporter, text, corrections, user=g.user, speech=speech)
         db.session.commit()
     except ShuzhiError as exc:
         db.session.rollback()
         if htmx:
             return render_template("reports/_saved.html", error=exc.message, saved=None), exc.status
-        return _page(ctx, text=request.form.get("text", ""), error=exc.message, status=exc.status)
+        return _page(
+            ctx,
+            text=request.form.get("text", ""),
+            speech=request.form.get("speech"),
+            error=exc.message,
+            status=exc.status,
+        )
     if htmx:
         return render_template("reports/_saved.html", error="", saved=saved)
     return redirect(url_for("report_editor.edit", reporter_id=reporter_id, saved=1))
@@ -269,13 +321,17 @@ def submit(tenant: str, reporter_id: int) -> Any:
     ctx = _context(reporter_id)
     ctx.ensure_edit()
     text = request.form.get("text", "")
+    speech = request.form.get("speech")
     corrections = live.corrections_from(request.form, ctx.setting.policy)
     try:
         text = _text_from_form()
-        drafts.save(db.session, ctx.reporter, text, corrections, user=g.user)
+        speech = _speech_from_form(ctx.setting)
+        drafts.save(db.session, ctx.reporter, text, corrections, user=g.user, speech=speech)
         drafts.submit(db.session, ctx.reporter, user=g.user)
         db.session.commit()
     except ShuzhiError as exc:
         db.session.rollback()
-        return _page(ctx, text=text, corrections=corrections, error=exc.message, status=exc.status)
+        return _page(
+            ctx, text=text, corrections=corrections, speech=speech, error=exc.message, status=exc.status
+        )
     return redirect(url_for("report_editor.edit", reporter_id=reporter_id, submitted=1))

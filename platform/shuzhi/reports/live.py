@@ -201,18 +201,20 @@ def check(
     text: str,
     corrections: Mapping[int, str | None] | None = None,
     topics: Sequence[str] = (),
+    speech: str = "",
 ) -> CheckResult:
-    """Every finding on ``text`` under the pinned policy, with the outline.
+    """Every finding on ``text`` (and the on-site ``speech``, SX-06) under the pinned policy.
 
     A correction that no longer fits the text (the heading it named was
     deleted meanwhile) is dropped rather than refused: the secretary is typing.
     """
     doc = text_blocks(text)
     _counted(doc.blocks)
+    documents = {"speech": speech} if speech and speech.strip() else None
     try:
-        parsed = parse_report(doc, setting.policy, corrections=corrections or None)
+        parsed = parse_report(doc, setting.policy, corrections=corrections or None, documents=documents)
     except CorrectionError:
-        parsed = parse_report(doc, setting.policy)
+        parsed = parse_report(doc, setting.policy, documents=documents)
     return check_text(setting.policy, setting.params, parsed, topics)
 
 
@@ -232,6 +234,24 @@ def _counted(blocks: Sequence[Block]) -> None:
             _COUNTS[b.text] = c
         else:
             b._count = c
+
+
+def speech_limit(setting: Setting) -> int | None:
+    """The most 字 the plan allows its on-site speech version (SX-06: 1200), None if it sets none.
+
+    A plan declares it as a length rule on the document "speech"; the editor shows the
+    speech box only then."""
+    key = "speech_limit"
+    if key not in setting.memo:
+        from shuzhi.policy.params import value_of
+
+        limits = [
+            value_of(rule.get("max"), setting.params)
+            for rule in setting.policy.rules
+            if rule.get("document") == "speech" and rule.get("max") is not None
+        ]
+        setting.memo[key] = min((int(v) for v in limits if v is not None), default=None)
+    return setting.memo[key]  # type: ignore[no-any-return]
 
 
 def summary(result: CheckResult) -> dict[str, int]:

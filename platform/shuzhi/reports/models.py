@@ -115,6 +115,8 @@ class ReportVersion(IdMixin, TenantOwned, Base):
     number: Mapped[int] = mapped_column(Integer)
     kind: Mapped[VersionKind] = mapped_column(_enum(VersionKind), default=VersionKind.DRAFT)
     text: Mapped[str] = mapped_column(Text, default="")
+    #: The on-site speech version (现场述职稿, SX-06 ≤ 1200字), for plans that limit one; "" if none.
+    speech: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: The secretary's outline corrections ({heading index: part key | null}).
     corrections: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: reports.check result: findings, outline, figures (CheckResult.to_dict()).
@@ -122,7 +124,7 @@ class ReportVersion(IdMixin, TenantOwned, Base):
     words: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     warnings: Mapped[int] = mapped_column(Integer, default=0)
-    #: SHA-256 of the frozen content (text, corrections, attestation), set on submit.
+    #: SHA-256 of the frozen content (text, speech, corrections, attestation), set on submit.
     content_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     attestation: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     source: Mapped[str] = mapped_column(String(16), default="editor")  # editor | upload | paste | api
@@ -219,7 +221,17 @@ class ReportAttachment(IdMixin, TenantOwned, Base):
 
 
 #: Columns of a submitted version that are its frozen content.
-FROZEN = ("text", "corrections", "check", "content_hash", "attestation", "number", "report_id", "kind")
+FROZEN = (
+    "text",
+    "speech",
+    "corrections",
+    "check",
+    "content_hash",
+    "attestation",
+    "number",
+    "report_id",
+    "kind",
+)
 
 
 @event.listens_for(Session, "before_flush")

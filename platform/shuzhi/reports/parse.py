@@ -10,7 +10,9 @@ or corrects the outline; a correction is a mapping {heading index: part key}).
 Headings, in the order they are recognised:
 
 - numbering: 一、 (level 1), （一）(一)〔一〕 (level 2), 1. 1、 1． (level 3), （1） (level 4);
-- a Word heading style or outline level (Heading 1-9, 标题 1…) when unnumbered;
+- a Word heading style or outline level (Heading 1-9, 标题 1…) when unnumbered; in the
+  editor's plain text, a line starting "# " (level 1), "## " (level 2)… (the marker is
+  not counted; :func:`editor_text` writes it for a .docx read into the editor);
 - a short bold lead sentence ending in 。 or ： at the start of a paragraph (level 3).
 
 一是…二是… are lead-ins inside a section, not headings. A section runs from its
@@ -259,6 +261,29 @@ def heading_of(block: Block) -> tuple[int, str, str] | None:
     if block.bold_all and count_words(text) <= 30 and not _CLAUSE_PUNCT.search(text[:-1]):
         return 3, _name(text), "bold"
     return None
+
+
+def editor_text(doc: DocText) -> str:
+    """A document as the editor's plain text, one paragraph a line, keeping its headings.
+
+    A heading Word marks only by its style (Heading 1, 标题 2…) or by bold, with no
+    一、/（一） numbering, is written with the editor's marker ("# 主要工作", "## …",
+    one # per level), so the text parses into the same outline as the .docx; the
+    marker is not counted (:func:`shuzhi.reports.uploads.text_blocks`).
+    """
+    body = [b for b in doc.blocks if b.text.strip()]
+    front = _front_matter(body)
+    back = _back_matter(body, len(front))
+    levels: dict[int, int] = {}  # id(block) -> heading level, for the body's unnumbered headings
+    for b in body[len(front) : len(body) - len(back)]:
+        found = heading_of(b)
+        if found is not None and found[2] != "number":
+            levels[id(b)] = found[0]
+    lines = []
+    for b in doc.all_blocks():
+        level = levels.get(id(b))
+        lines.append(b.text if level is None else "#" * level + " " + b.text.strip())
+    return "\n".join(lines)
 
 
 def _name(text: str) -> str:

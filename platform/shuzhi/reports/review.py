@@ -26,6 +26,7 @@ from shuzhi.db import db
 from shuzhi.errors import ShuzhiError, ValidationFailed
 from shuzhi.reports import access, service
 from shuzhi.reports.attachments import kind_label
+from shuzhi.reports.fastcount import fast_words
 from shuzhi.reports.models import CommentKind, Report, VersionKind
 from shuzhi.tenancy.models import Role
 from shuzhi.web import nav
@@ -89,6 +90,7 @@ def _page(report: Report, *, error: ShuzhiError | None = None, form: dict[str, A
         versions=versions,
         shown=shown,
         paras=paras,
+        speech_words=fast_words(shown.speech) if shown and shown.speech else 0,
         by_para=by_para,
         findings=findings,
         outline=(shown.check or {}).get("outline", []) if shown else [],
@@ -236,6 +238,7 @@ def _files_page(
         report=report,
         org=org,
         items=items,
+        numbers={v.id: v.number for v in service.versions(db.session, report)},
         scans=[a for a in items if a.kind.value == "scan"],
         kinds=[(k.value, str(rule.label), rule.max_bytes // MB) for k, rule in KINDS.items()],
         req=service.requirements(db.session, report),

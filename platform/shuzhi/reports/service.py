@@ -149,12 +149,26 @@ def _corrections(raw: dict[str, Any] | None) -> dict[int, str | None]:
 
 
 def run_check(
-    session: Session, report: Report, text: str, corrections: dict[Any, Any] | None = None
+    session: Session,
+    report: Report,
+    text: str,
+    corrections: dict[Any, Any] | None = None,
+    speech: str = "",
 ) -> CheckResult:
-    """Check ``text`` against the report's pinned policy with the org's 必答题."""
+    """Check ``text`` (and the on-site speech, SX-06) against the pinned policy with the org's 必答题."""
     policy, params = policy_of(session, report)
-    parsed = parse_report(text_blocks(text), policy, corrections=_corrections(corrections))
+    parsed = parse_report(
+        text_blocks(text), policy, corrections=_corrections(corrections), documents=speech_documents(speech)
+    )
     return check_text(policy, params, parsed, report.topics or ())
+
+
+def speech_documents(speech: str | None) -> dict[str, str]:
+    """The other documents checked with the report: the on-site speech when there is one (SX-06).
+
+    An empty speech is no speech: written reporters have none, and a plan's speech rule
+    says nothing about a report without one."""
+    return {"speech": speech} if speech and speech.strip() else {}
 
 
 # --- reading -------------------------------------------------------------------------
@@ -309,8 +323,15 @@ def save_draft(
     user: Any,
     corrections: dict[Any, Any] | None = None,
     source: str = "editor",
+    speech: str | None = None,
+    fresh: bool = False,
 ) -> ReportVersion:
-    """Autosave: rewrite the current draft, or start a new draft after a submit (CO-02)."""
+    """Autosave: rewrite the current draft, or start a new draft after a submit (CO-02).
+
+    ``speech`` is the on-site speech version (SX-06; None keeps the one saved before).
+    ``fresh`` (a file read in) starts a new draft rather than rewriting one that has
+    other text, so the text it replaces stays a version of its own.
+    """
     actor = _actor(user, session)
     access.ensure_edit(session, report, actor)
     _ensure_open(session, report)
@@ -322,8 +343,14 @@ def save_draft(
             )
         )
     text = _check_text(text)
-    result = run_check(session, report, text, corrections)
     draft = current_draft(session, report)
+    if speech is None:
+        before = draft or latest(session, report)
+        speech = before.speech if before is not None else ""
+    speech = _check_text(speech).strip("\n")
+    result = run_check(session, report, text, corrections, speech)
+    if fresh and draft is not None and draft.text.strip() and draft.text != text:
+        draft = None
     if draft is None:
         number = (
             session.scalar(select(func.max(ReportVersion.number)).where(ReportVersion.report_id == report.id))
@@ -334,6 +361,7 @@ def save_draft(
         )
         session.add(draft)
     draft.text = text
+    draft.speech = speech
     draft.corrections = {str(k): v for k, v in _corrections(corrections).items()}
     _store_check(draft, result)
     draft.source = source[:16]
@@ -349,10 +377,25 @@ def _store_check(version: ReportVersion, result: CheckResult) -> None:
     version.warnings = sum(f.severity == "warning" for f in result.findings)
 
 
-def content_hash(text: str, corrections: dict[str, Any] | None, attestation: dict[str, Any] | None) -> str:
-    """SHA-256 of what a submitted version freezes, in a canonical form anyone can recompute."""
+def content_hash(
+    text: str,
+    corrections: dict[str, Any] | None,
+    attestation: dict[str, Any] | None,
+    speech: str = "",
+) -> str:
+    """SHA-256 of what a submitted version freezes, in a canonical form anyone can recompute.
+
+    The on-site speech (SX-06) is part of it when there is one (without one, the form,
+    and so every hash made before speeches were kept, is unchanged)."""
+    content: dict[str, Any] = {
+        "text": text,
+        "corrections": corrections or {},
+        "attestation": attestation or None,
+    }
+    if speech:
+        content["speech"] = speech
     canonical = json.dumps(
-        {"text": text, "corrections": corrections or {}, "attestation": attestation or None},
+        content,
         ensure_ascii=False,
         sort_keys=True,
         separators=(",", ":"),
@@ -451,7 +494,7 @@ def submit(session: Session, report: Report, *, user: Any, today: date | None = 
         raise ValidationFailed(
             _("还没有可提交的草稿：请先撰写或上传报告。"), errors={"text": [_("没有草稿")]}
         )
-    result = run_check(session, report, draft.text, draft.corrections)
+    result = run_check(session, report, draft.text, draft.corrections, draft.speech)
     if result.blocking:
         listed = "；".join(f"[{f.rule_id}] {f.message}" for f in result.blocking[:5])
         raise ValidationFailed(
@@ -490,7 +533,7 @@ def submit(session: Session, report: Report, *, user: Any, today: date | None = 
         cycles.move_reporter(session, mover, reporter, nxt, today=today)
     _store_check(draft, result)
     draft.attestation = dict(report.attestation) if req.seal and report.attestation else None
-    draft.content_hash = content_hash(draft.text, draft.corrections, draft.attestation)
+    draft.content_hash = content_hash(draft.text, draft.corrections, draft.attestation, draft.speech)
     draft.kind = VersionKind.SUBMITTED
     draft.submitted_at = utcnow()
     draft.submitted_by = actor.label
@@ -821,6 +864,59 @@ def add_attachment(
     return row
 
 
+#: What a report's original file is stored as, by the kind of file it was read from.
+ORIGINAL_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "txt": "text/plain",
+}
+
+
+def save_upload(
+    session: Session,
+    report: Report,
+    *,
+    user: Any,
+    text: str,
+    kind: str,
+    filename: str,
+    data: bytes,
+) -> tuple[ReportVersion, ReportAttachment]:
+    """A file read into the editor: its text saved as a draft, the file kept with that version.
+
+    The file was checked (``uploads.read_upload``) before this is called, so a refused file
+    reaches neither the versions nor the storage. The original (kind ``original``) is
+    linked to the version its text became; it cannot be deleted (``delete_attachment``).
+    """
+    from shuzhi.reports.attachments import clean_filename
+    from shuzhi.reports.storage import new_key, storage
+
+    if kind not in ORIGINAL_TYPES:
+        raise ValidationFailed(_("只能保存 .docx 或 .txt 原件。"), errors={"file": [kind]})
+    version = save_draft(session, report, text, user=user, corrections={}, source="upload", fresh=True)
+    actor = _actor(user, session)
+    key = new_key(report.tenant_id, report.id)
+    store = storage()
+    store.put(key, data)
+    try:
+        row = ReportAttachment(
+            report_id=report.id,
+            version_id=version.id,
+            kind=AttachmentKind.ORIGINAL,
+            filename=clean_filename(filename) or f"report.{kind}",
+            content_type=ORIGINAL_TYPES[kind],
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            storage_key=key,
+            uploaded_by=actor.label,
+        )
+        session.add(row)
+        session.flush()
+    except Exception:
+        store.delete(key)  # no file without its row
+        raise
+    return version, row
+
+
 def get_attachment(session: Session, report: Report, attachment_id: int) -> ReportAttachment:
     row = session.get(ReportAttachment, attachment_id)
     if row is None or row.report_id != report.id:
@@ -840,6 +936,8 @@ def delete_attachment(session: Session, report: Report, attachment_id: int, *, u
     actor = _actor(user, session)
     access.ensure_edit(session, report, actor)
     row = get_attachment(session, report, attachment_id)
+    if row.kind is AttachmentKind.ORIGINAL:
+        raise Conflict(_("报告原件随它读入的版本保存，不能删除。"))
     if row.version_id is not None:
         raise Conflict(_("该附件已随报告提交，不能删除。"))
     if (report.attestation or {}).get("attachment_id") == row.id:

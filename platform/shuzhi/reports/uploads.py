@@ -221,10 +221,31 @@ def decode_text(data: bytes) -> tuple[str, str]:
     )
 
 
+#: The editor's heading marker: "# 主要工作" is a level-1 heading, "## " level 2… (like
+#: Markdown, and like a Word heading style: for headings without 一、/（一） numbering).
+#: The marker is markup, not text: it is not counted and not kept in the block's text.
+HEADING_MARK = re.compile(r"^(#{1,9})[ \t\u3000]+(?=\S)")
+
+
+def marked_heading(line: str) -> tuple[int, str] | None:
+    """(level, text) of a line written "# 标题" / "## 标题" in the editor, else None."""
+    m = HEADING_MARK.match(line)
+    return (len(m.group(1)), line[m.end() :]) if m else None
+
+
 def text_blocks(text: str) -> DocText:
-    """Plain text as blocks, one per line (blank lines dropped)."""
+    """Plain text as blocks, one per line (blank lines dropped; "# " lines are headings)."""
     lines = [ln.strip() for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    blocks = [Block(ln) for ln in lines if ln]
+    blocks = []
+    for ln in lines:
+        if not ln:
+            continue
+        if ln[0] == "#":
+            marked = marked_heading(ln)
+            if marked is not None:
+                blocks.append(Block(marked[1], level=marked[0], style=f"heading {marked[0]}"))
+                continue
+        blocks.append(Block(ln))
     _check_paragraphs(len(blocks))
     return DocText(blocks)
 
