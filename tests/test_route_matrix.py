@@ -184,6 +184,18 @@ def _prework(side: Side, tenant: Any, creator: User) -> int | None:
     return group.id
 
 
+def _rectification(side: Side, tenant: Any, creator: User) -> int | None:
+    """A rectification item of the org's last year (the rectification room's, CO-05)."""
+    try:
+        from shuzhi.cycles import access
+        from shuzhi.rectification import service as rectification
+    except ImportError:  # the rectification room is not installed
+        return None
+    return rectification.add_item(
+        db.session, access.operator("matrix"), org_id=side.ids["org"], year=2022, problem="矩阵的问题"
+    ).id
+
+
 #: Objects of rooms that may or may not be installed: made when they are (in this order).
 OPTIONAL_MAKERS: dict[str, Callable[[Side, Any, User], int | None]] = {
     "invitation": _invitation,
@@ -191,6 +203,7 @@ OPTIONAL_MAKERS: dict[str, Callable[[Side, Any, User], int | None]] = {
     "work_group": _prework,
     "report": _report,
     "draw": _draw,
+    "rectification_item": _rectification,
 }
 
 
@@ -229,6 +242,7 @@ ARG_KINDS: dict[str, str | None] = {
     "group_id": "work_group",
     "assignment_id": "group_assignment",
     "filing_id": "plan_filing",
+    "item_id": "rectification_item",
     "name": None,  # a policy's name: global, not the tenant's
     "key": None,  # a deadline's key within a campaign (the campaign is the tenant's object)
 }
@@ -301,6 +315,10 @@ def _bodies(m: Matrix) -> dict[tuple[str, str], Any]:
         ("meetings_portal.run", "POST"): {"public_input": "7"},
         ("meetings_portal.named", "POST"): {"keys": "R", "decision": "矩阵"},
         ("meetings_portal.redecide", "POST"): {"reason": "矩阵"},
+        ("rectification.OrgItems", "POST"): {"problem": "矩阵"},
+        ("rectification.Item", "PATCH"): {"status": "done"},
+        ("rectification_portal.add", "POST"): {"problem": "矩阵"},
+        ("rectification_portal.status", "POST"): {"status": "done"},
     }
 
 
@@ -369,6 +387,15 @@ def _check_all(results: Iterator[str | None]) -> int:
     return seen
 
 
+def _rectification_rows(s: Any) -> list[tuple[Any, ...]]:
+    try:
+        from shuzhi.rectification.models import RectificationItem
+    except ImportError:  # the rectification room is not installed
+        return []
+    cols = (RectificationItem.id, RectificationItem.status, RectificationItem.problem)
+    return [tuple(r) for r in s.execute(select(*cols).order_by(RectificationItem.id))]
+
+
 def _snapshot(app: Any, side: Side) -> dict[str, Any]:
     """Everything of a tenant the matrix could touch."""
     with app.app_context(), scoped(db.session, tenant_id=side.tenant_id):
@@ -382,6 +409,7 @@ def _snapshot(app: Any, side: Side) -> dict[str, Any]:
                 tuple(r) for r in s.execute(select(ApiToken.id, ApiToken.revoked_at).order_by(ApiToken.id))
             ],
             "events": s.scalar(select(func.count()).select_from(AuditEvent)),
+            "rectification": _rectification_rows(s),
             "tenant": tenancy.get_tenant(s, side.slug).name,
         }
         s.rollback()

@@ -43,6 +43,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from shuzhi.cycles.api import register_api as register_cycles_api
     from shuzhi.meetings.api import register_api as register_meetings_api
     from shuzhi.orgs.api import register_api as register_orgs_api
+    from shuzhi.rectification.api import register_api as register_rectification_api
     from shuzhi.reports.api import register_api as register_reports_api
     from shuzhi.security import init_security
     from shuzhi.tenancy.api import register_api as register_tenancy_api
@@ -58,6 +59,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     register_cycles_api(extensions.api)
     register_meetings_api(extensions.api)
     register_reports_api(extensions.api)
+    register_rectification_api(extensions.api)
     init_web(app)
     oidc.init_app(app)  # single sign-on: /auth/sso/<provider>/…
     return app

@@ -18,6 +18,7 @@ from shuzhi.db import Base
 from shuzhi.meetings.models import Draw, OnsiteHistory
 from shuzhi.orgs.models import Org, Person, Post, ReportingRelation
 from shuzhi.policy.models import PolicyPin
+from shuzhi.rectification.models import RectificationItem
 from shuzhi.reports.models import (
     Report,
     ReportAttachment,
@@ -50,6 +51,7 @@ __all__ = [
     "PolicyPin",
     "Post",
     "RecoveryCode",
+    "RectificationItem",
     "Report",
     "ReportAttachment",
     "ReportComment",

@@ -254,6 +254,10 @@ def demo_campaign(session: Session, slug: str, year: int) -> Campaign | None:
     opened = OPENED[slug]
     campaign = service.open_campaign(session, WHO, year=year, today=opened)
     script(Stager(session, campaign, opened))
+    # CO-05: last year's unfinished rectification items of the demo secretary's org
+    from shuzhi.rectification.demo import demo_items
+
+    demo_items(session, slug, campaign)
     session.flush()
     return campaign
 

@@ -4,7 +4,10 @@ The policy engine (:mod:`shuzhi.policy.evaluate`) does the checking; this glue
 adds the plugins' Python rules (``shuzhi_report_rules``), turns a plugin that
 fails to give its rules into a visible finding, and adds what the parser
 itself noticed: an outline it is unsure of, and template placeholders when
-the policy declares no ``placeholders`` rule of its own.
+the policy declares no ``placeholders`` rule of its own. When the caller passes
+last year's unfinished rectification items (CO-05) and the policy asks for them
+to be answered (TJ-07, JX-03, SX-12), each item's answer or its absence is a
+finding too, and the list (item, answered, where) is kept on the result.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from flask_babel import gettext as _
 from shuzhi.policy.evaluate import Context, evaluate, parts_summary
 from shuzhi.policy.findings import Finding
 from shuzhi.policy.model import Policy, RuleKind, Topic
+from shuzhi.rectification import matching
 from shuzhi.reports.parse import ParsedDocument
 
 #: rule_id of the findings the parser contributes (no clause of any plan: the platform's own).
@@ -29,6 +33,8 @@ class CheckResult:
     findings: list[Finding]
     outline: list[dict[str, Any]]  # parts_summary: each part's heading, part, 字数, share
     parsed: ParsedDocument = field(repr=False)
+    #: Last year's unfinished rectification items and where the report answers them (CO-05).
+    responses: list[matching.Response] = field(default_factory=list)
 
     @property
     def blocking(self) -> list[Finding]:
@@ -51,6 +57,7 @@ class CheckResult:
             "unsure": self.parsed.unsure,
             "reasons": list(self.parsed.reasons),
             "findings": [f.to_dict() for f in self.findings],
+            "rectification": [r.to_dict() for r in self.responses],
         }
 
 
@@ -71,8 +78,13 @@ def check_text(
     params: dict[str, Any],
     parsed: ParsedDocument,
     topics: Sequence[Topic | str] = (),
+    carried: Sequence[matching.CarriedItem] = (),
 ) -> CheckResult:
-    """Every finding on ``parsed`` under ``policy`` with resolved ``params``, and the outline."""
+    """Every finding on ``parsed`` under ``policy`` with resolved ``params``, and the outline.
+
+    ``carried``: the org's unfinished items of last year (``rectification.service.carried_for``),
+    checked only under a policy with one of :data:`matching.RESPONSE_CLAUSES`.
+    """
     from shuzhi.plugins import hooks
 
     ctx = Context(policy, params, chosen_topics=as_topics(topics))
@@ -92,7 +104,20 @@ def check_text(
             )
         )
     findings.extend(parser_findings(parsed, policy))
-    return CheckResult(findings, parts_summary(parsed, ctx), parsed)
+    responses: list[matching.Response] = []
+    clause = matching.clause_of(c.id for c in policy.clauses) if carried else None
+    if clause:
+        responses = matching.respond(carried, report_lines(parsed))
+        findings.extend(matching.findings(clause, responses))
+    return CheckResult(findings, parts_summary(parsed, ctx), parsed, responses)
+
+
+def report_lines(parsed: ParsedDocument) -> list[str]:
+    """Every non-empty line of the report, title and signature included: the paragraphs as the
+    reviewer's page numbers them (``第1段`` is the first line)."""
+    if parsed.source is None:
+        return list(parsed.paragraphs)
+    return [b.text.strip() for b in parsed.source.blocks if b.text.strip()]
 
 
 def parser_findings(parsed: ParsedDocument, policy: Policy) -> list[Finding]:

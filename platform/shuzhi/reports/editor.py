@@ -18,6 +18,7 @@ editor read-only. The versions themselves are the report service's.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
@@ -65,6 +66,8 @@ class Context:
         self.org = cycles.org_names(db.session, [reporter.org_id]).get(reporter.org_id)
         self.state = drafts.state(db.session, reporter)
         self.topics = self.state.topics
+        self.carried = live.carried_items(db.session, self.setting, reporter.campaign_id, reporter.org_id)
+        self.rect_url = _rect_url(reporter.campaign_id, reporter.org_id)
         principal = current_principal()
         tenant = g.get("tenant")
         self.can_edit = can(principal, Perm.REPORTS_WRITE_OWN, tenant, reporter.org_id) or drafts.is_coauthor(
@@ -80,6 +83,11 @@ class Context:
     def ensure_edit(self) -> None:
         if not self.can_edit:
             raise Forbidden(_("只有本组织书记和报告的共同撰写人可以修改这份述职报告。"))
+
+
+def _rect_url(campaign_id: int, org_id: int) -> str:
+    """The org's rectification list in the campaign (CO-05)."""
+    return url_for("rectification_portal.page", campaign_id=campaign_id, org_id=org_id)
 
 
 def _context(reporter_id: int) -> Context:
@@ -135,9 +143,14 @@ def _panel(
     topics: tuple[str, ...] = (),
     can_edit: bool = True,
     speech: str | None = None,
+    carried: Sequence[Any] = (),
+    rect_url: str = "",
 ) -> tuple[str, dict[str, int] | None]:
-    """The panel's HTML and the verdict's counts (for the one-line verdict under the textarea)."""
-    result = live.check(setting, text, corrections, topics, speech or "") if text.strip() else None
+    """The panel's HTML and the verdict's counts (for the one-line verdict under the textarea).
+
+    ``carried``: last year's unfinished rectification items the report must answer (CO-05;
+    TJ-07, JX-03, SX-12), listed with where the text answers each; ``rect_url`` their list."""
+    result = live.check(setting, text, corrections, topics, speech or "", carried) if text.strip() else None
     summary = live.summary(result) if result else None
     html = render_template(
         "reports/_panel.html",
@@ -149,6 +162,9 @@ def _panel(
         corrections=corrections,
         empty=live.empty_message(),
         clauses_html=_clauses_html(setting),
+        carried=carried,
+        response_clause=live.response_clause(setting),
+        rect_url=rect_url,
     )
     return html, summary
 
@@ -179,7 +195,14 @@ def _page(
     elif speech is None:
         speech = state.speech
     panel, summary = _panel(
-        ctx.setting, text, corrections, topics=ctx.topics, can_edit=ctx.can_edit, speech=speech
+        ctx.setting,
+        text,
+        corrections,
+        topics=ctx.topics,
+        can_edit=ctx.can_edit,
+        speech=speech,
+        carried=ctx.carried,
+        rect_url=ctx.rect_url,
     )
     html = render_template(
         "reports/editor.html",
@@ -245,7 +268,16 @@ def check(tenant: str, reporter_id: int) -> Any:
     except UploadError as exc:
         return render_template("reports/_panel_error.html", message=exc.message), exc.status
     corrections = live.corrections_from(request.form, setting.policy)
-    html, summary = _panel(setting, text, corrections, topics=target.topics, can_edit=can_edit, speech=speech)
+    html, summary = _panel(
+        setting,
+        text,
+        corrections,
+        topics=target.topics,
+        can_edit=can_edit,
+        speech=speech,
+        carried=live.carried_items(db.session, setting, target.campaign_id, target.org_id),
+        rect_url=_rect_url(target.campaign_id, target.org_id),
+    )
     return html + _mini(summary, oob=True) + _speech_count(setting, speech, oob=True)
 
 

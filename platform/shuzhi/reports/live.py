@@ -26,6 +26,7 @@ from shuzhi.policy.describe import describe_rule
 from shuzhi.policy.model import ClauseKind, Policy
 from shuzhi.policy.models import PolicyPin
 from shuzhi.policy.params import resolve
+from shuzhi.rectification import matching
 from shuzhi.reports.check import CheckResult, check_text
 from shuzhi.reports.counting import Count
 from shuzhi.reports.docx_text import Block
@@ -196,12 +197,30 @@ def corrections_from(form: Mapping[str, str], policy: Policy) -> dict[int, str |
     return out
 
 
+def response_clause(setting: Setting) -> str | None:
+    """The pinned policy's clause asking to answer last year's problems (TJ-07, JX-03, SX-12)."""
+    key = "response_clause"
+    if key not in setting.memo:
+        setting.memo[key] = matching.clause_of(c.id for c in setting.policy.clauses)
+    return setting.memo[key]  # type: ignore[no-any-return]
+
+
+def carried_items(session: Session, setting: Setting, campaign_id: int, org_id: int) -> list[Any]:
+    """Last year's unfinished items of the org (CO-05), read only when the policy asks for answers."""
+    if response_clause(setting) is None:
+        return []
+    from shuzhi.rectification import service as rectification
+
+    return rectification.carried_for(session, campaign_id, org_id)
+
+
 def check(
     setting: Setting,
     text: str,
     corrections: Mapping[int, str | None] | None = None,
     topics: Sequence[str] = (),
     speech: str = "",
+    carried: Sequence[matching.CarriedItem] = (),
 ) -> CheckResult:
     """Every finding on ``text`` (and the on-site ``speech``, SX-06) under the pinned policy.
 
@@ -215,7 +234,7 @@ def check(
         parsed = parse_report(doc, setting.policy, corrections=corrections or None, documents=documents)
     except CorrectionError:
         parsed = parse_report(doc, setting.policy, documents=documents)
-    return check_text(setting.policy, setting.params, parsed, topics)
+    return check_text(setting.policy, setting.params, parsed, topics, carried)
 
 
 #: Word's figures per paragraph text: typing changes one paragraph between two checks,

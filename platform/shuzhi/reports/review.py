@@ -82,6 +82,7 @@ def _page(report: Report, *, error: ShuzhiError | None = None, form: dict[str, A
     org = cycles.org_names(db.session, [report.org_id]).get(report.org_id)
     reporter = cycles.get_reporter(db.session, report.reporter_id)
     numbers = {v.id: v.number for v in versions}
+    rect_clause, responses = _rectification(report, paras)
     return render_template(
         "reports/review/report.html",
         report=report,
@@ -102,9 +103,25 @@ def _page(report: Report, *, error: ShuzhiError | None = None, form: dict[str, A
         can_comment=access.can_comment(db.session, report, actor),
         status_label=service.status_label,
         kind_label=kind_label,
+        rect_clause=rect_clause,
+        responses=responses,
         error=error,
         form=form or {},
     ), (error.status if error else 200)
+
+
+def _rectification(report: Report, paras: list[str]) -> tuple[str | None, list[Any]]:
+    """CO-05 with TJ-07, JX-03, SX-12: the org's unfinished items of last year and where the
+    shown version answers each (against today's list, so an item entered after the save counts)."""
+    from shuzhi.rectification import matching
+    from shuzhi.rectification import service as rectification
+
+    policy, _params = service.policy_of(db.session, report)
+    clause = matching.clause_of(c.id for c in policy.clauses)
+    if clause is None:
+        return None, []
+    carried = rectification.carried_for(db.session, report.campaign_id, report.org_id)
+    return clause, matching.respond(carried, paras)
 
 
 @bp.get("/<int:report_id>")

@@ -155,12 +155,20 @@ def run_check(
     corrections: dict[Any, Any] | None = None,
     speech: str = "",
 ) -> CheckResult:
-    """Check ``text`` (and the on-site speech, SX-06) against the pinned policy with the org's 必答题."""
+    """Check ``text`` (and the on-site speech, SX-06) against the pinned policy with the org's 必答题,
+    and (TJ-07, JX-03, SX-12) whether it answers the org's unfinished rectification items of last year."""
+    from shuzhi.rectification import matching
+
     policy, params = policy_of(session, report)
     parsed = parse_report(
         text_blocks(text), policy, corrections=_corrections(corrections), documents=speech_documents(speech)
     )
-    return check_text(policy, params, parsed, report.topics or ())
+    carried: list[Any] = []
+    if matching.clause_of(c.id for c in policy.clauses):
+        from shuzhi.rectification import service as rectification
+
+        carried = rectification.carried_for(session, report.campaign_id, report.org_id)
+    return check_text(policy, params, parsed, report.topics or (), carried)
 
 
 def speech_documents(speech: str | None) -> dict[str, str]:

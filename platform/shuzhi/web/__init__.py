@@ -56,6 +56,7 @@ def init_web(app: Flask) -> None:
     from shuzhi.meetings.views import static_bp as meetings_static_bp
     from shuzhi.orgs.views import bp as orgs_bp
     from shuzhi.policy.views import bp as policy_bp
+    from shuzhi.rectification.views import bp as rectification_bp
     from shuzhi.reports.editor import bp as report_editor_bp
     from shuzhi.reports.review import bp as report_review_bp
     from shuzhi.reports.review import files_bp as report_files_bp
@@ -76,6 +77,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(report_files_bp)
     app.register_blueprint(report_editor_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(rectification_bp)
     app.add_template_global(template_can, "can")
     app.url_defaults(_fill_tenant)
     app.context_processor(_shell_context)
