@@ -89,7 +89,15 @@ def init_security(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
     limiter = Limiter(get_remote_address, default_limits=[], headers_enabled=False)
     limiter.init_app(app)
+    # a lean view (the editor's live check) is admitted by its own ticket and reads nothing
+    limiter.request_filter(_lean)
     app.extensions[LIMITER_KEY] = limiter
+
+
+def _lean() -> bool:
+    from shuzhi.auth import is_lean_request
+
+    return is_lean_request()
 
 
 def _check_csrf() -> None:

@@ -8,6 +8,7 @@ turns a plugin's exception into a visible "rule failed to run" finding.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -397,10 +398,23 @@ def check_reading_time(rule: Rule, report: ParsedReport, ctx: Context) -> list[F
     ]
 
 
+@functools.lru_cache(maxsize=64)
+def _placeholder_patterns(sources: tuple[str, ...]) -> tuple[list[re.Pattern[str]], re.Pattern[str]]:
+    """The rule's patterns, compiled once, and one alternation of them all (the live check runs per pause)."""
+    compiled = [re.compile(p) for p in sources]
+    try:
+        anyone = re.compile("|".join(f"(?:{p})" for p in sources))
+    except re.error:  # e.g. a pattern with its own global flags: no shortcut, every pattern per paragraph
+        anyone = re.compile("")
+    return compiled, anyone
+
+
 def check_placeholders(rule: Rule, report: ParsedReport, ctx: Context) -> list[Finding]:
-    patterns = [re.compile(p) for p in rule.get("patterns", DEFAULT_PLACEHOLDERS)]
+    patterns, anyone = _placeholder_patterns(tuple(rule.get("patterns", DEFAULT_PLACEHOLDERS)))
     out = []
     for i, text in enumerate(report.paragraphs):
+        if anyone.search(text) is None:
+            continue  # one pass for most paragraphs; the loop below names the pattern in order
         for pat in patterns:
             m = pat.search(text)
             if m:

@@ -27,17 +27,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from shuzhi.auth import admit_fully, lean
 from shuzhi.auth.permissions import Perm, can, current_principal, require
 from shuzhi.cycles import service as cycles
 from shuzhi.cycles.models import Reporter
 from shuzhi.db import db
 from shuzhi.errors import Forbidden, NotFound, ShuzhiError
-from shuzhi.reports import drafts, live
+from shuzhi.reports import drafts, live, live_ticket
 from shuzhi.reports.fastcount import fast_words
 from shuzhi.reports.parse import editor_text
 from shuzhi.reports.uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
 from shuzhi.tenancy.models import Role
-from shuzhi.web import nav
+from shuzhi.web import formbody, nav
 
 bp = Blueprint("report_editor", __name__, url_prefix="/t/<tenant>/write", template_folder="templates")
 
@@ -79,6 +80,12 @@ class Context:
         self.can_book = can(principal, Perm.EXPORTS_RUN, tenant) or can(
             principal, Perm.REPORTS_REVIEW, tenant, reporter.org_id
         )
+
+    def live_context(self) -> live_ticket.LiveContext:
+        """What the live check needs of this editor, for its ticket (ADR 0020)."""
+        r = self.reporter
+        target = live.Target(r.id, r.org_id, r.campaign_id, self.pin.id, self.pin.created_at, tuple(self.topics))
+        return live_ticket.LiveContext(target, self.can_edit, tuple(self.carried), self.rect_url)
 
     def ensure_edit(self) -> None:
         if not self.can_edit:
@@ -126,6 +133,30 @@ def _speech_count(setting: live.Setting, speech: str | None, *, oob: bool) -> st
     return render_template("reports/_speech_count.html", words=words, limit=limit, oob=oob)
 
 
+def _panel_words() -> dict[str, str]:
+    """The panel's recurring words in the request's language, translated once per language."""
+    key = str(get_locale())
+    words = _PANEL_WORDS.get(key)
+    if words is None:
+        words = _PANEL_WORDS[key] = {
+            "must": _("须修改"),
+            "warn": _("提醒"),
+            "where": _("位置："),
+            "fig": _("实际："),
+            "limit": _("要求："),
+            "how": _("怎么算的"),
+            "auto": _("自动："),
+            "unmapped": _("自动：未对应"),
+            "inline": _("自动：不单列"),
+            "not_part": _("不是独立部分"),
+            "which": _("对应方案的哪一部分"),
+        }
+    return words
+
+
+_PANEL_WORDS: dict[str, dict[str, str]] = {}
+
+
 def _clauses_html(setting: live.Setting) -> Markup:
     """The policy's clauses beside the findings: the same for every keystroke, rendered once per language."""
     key = ("clauses", str(get_locale()))
@@ -160,8 +191,9 @@ def _panel(
         summary=summary,
         sections=setting.policy.sections,
         corrections=corrections,
-        empty=live.empty_message(),
+        empty=live.empty_message() if result is None else "",  # gettext outside a template is slow
         clauses_html=_clauses_html(setting),
+        w=_panel_words(),
         carried=carried,
         response_clause=live.response_clause(setting),
         rect_url=rect_url,
@@ -214,6 +246,7 @@ def _page(
         speech_count=_speech_count(ctx.setting, speech, oob=False),
         panel=panel,
         mini=_mini(summary, oob=False),
+        ticket=Markup(_ticket_field(ctx.live_context(), ctx.setting)),
         error=error,
         notice=notice,
         max_mb=MAX_UPLOAD_BYTES // (1024 * 1024),
@@ -245,13 +278,27 @@ def edit(tenant: str, reporter_id: int) -> Any:
 
 
 @bp.post("/<int:reporter_id>/check")
-@require(Perm.REPORTS_READ)
+@lean  # a valid live ticket admits it without the session (ADR 0020); anything else: admit_fully
 def check(tenant: str, reporter_id: int) -> Any:
     """The live check: the editor's text and outline corrections in, the side panel out.
 
-    Runs at every pause in typing, so it reads only what it needs, in one statement
-    (:func:`live.target_of`), and the pinned policy comes from the cache.
+    Runs at every pause in typing. With the page's ticket (:mod:`live_ticket`) it
+    reads no row: the context and the pinned policy are the ones the last full
+    request of the editor found. Without one, it is a signed-in request as any
+    other, reads what it needs in one statement (:func:`live.target_of`) and
+    hands the page a fresh ticket.
     """
+    formbody.preload(request)
+    hit = live_ticket.admit(request.form.get(live_ticket.FIELD, ""), tenant, reporter_id)
+    if hit is None:
+        admit_fully()
+        return _check_signed_in(tenant=tenant, reporter_id=reporter_id)
+    context, setting = hit
+    return _checked(setting, context)
+
+
+@require(Perm.REPORTS_READ)
+def _check_signed_in(tenant: str, reporter_id: int) -> Any:
     target = live.target_of(db.session, reporter_id)
     if target is None:
         raise NotFound(_("找不到该述职人。"))
@@ -262,6 +309,20 @@ def check(tenant: str, reporter_id: int) -> Any:
     if not can_edit and not can(principal, Perm.REPORTS_READ, tenant_obj, target.org_id):
         raise Forbidden(_("只有本组织书记和报告的共同撰写人可以撰写这份述职报告。"))
     setting = live.setting_of(db.session, target)
+    context = live_ticket.LiveContext(
+        target,
+        can_edit,
+        tuple(live.carried_items(db.session, setting, target.campaign_id, target.org_id)),
+        _rect_url(target.campaign_id, target.org_id),
+    )
+    answer = _checked(setting, context)
+    if isinstance(answer, tuple):  # the text was refused: no ticket for it
+        return answer
+    return answer + _ticket_field(context, setting, oob=True)
+
+
+def _checked(setting: live.Setting, context: live_ticket.LiveContext) -> Any:
+    """The panel, the one-line verdict and the speech box's count for the posted text."""
     try:
         text = _text_from_form()
         speech = _speech_from_form(setting)
@@ -272,13 +333,22 @@ def check(tenant: str, reporter_id: int) -> Any:
         setting,
         text,
         corrections,
-        topics=target.topics,
-        can_edit=can_edit,
+        topics=context.target.topics,
+        can_edit=context.can_edit,
         speech=speech,
-        carried=live.carried_items(db.session, setting, target.campaign_id, target.org_id),
-        rect_url=_rect_url(target.campaign_id, target.org_id),
+        carried=context.carried,
+        rect_url=context.rect_url,
     )
     return html + _mini(summary, oob=True) + _speech_count(setting, speech, oob=True)
+
+
+def _ticket_field(context: live_ticket.LiveContext, setting: live.Setting, *, oob: bool = False) -> str:
+    """The page's live-check ticket for the signed-in user (none for anyone else)."""
+    user, tenant = g.get("user"), g.get("tenant")
+    if user is None or tenant is None:
+        return ""
+    # str: joined to the rendered panel, which a Markup would escape
+    return str(live_ticket.field(live_ticket.issue(user.id, tenant.slug, context, setting), oob=oob))
 
 
 @bp.post("/<int:reporter_id>/upload")
@@ -342,7 +412,9 @@ def save(tenant: str, reporter_id: int) -> Any:
             status=exc.status,
         )
     if htmx:
-        return render_template("reports/_saved.html", error="", saved=saved)
+        # autosave is a full request: it renews the live check's ticket (ADR 0020)
+        renewed = _ticket_field(ctx.live_context(), ctx.setting, oob=True)
+        return render_template("reports/_saved.html", error="", saved=saved) + renewed
     return redirect(url_for("report_editor.edit", reporter_id=reporter_id, saved=1))
 
 

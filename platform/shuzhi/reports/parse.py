@@ -624,13 +624,30 @@ def _parts(
     return parts
 
 
+#: The first leftover placeholder per paragraph text: typing changes one paragraph between two
+#: live checks, so the others' answers are reused (bounded; cleared whole when full).
+_FIRST_PLACEHOLDER: dict[str, str] = {}
+_FIRST_PLACEHOLDER_MAX = 20_000
+
+
+def _first_placeholder(text: str) -> str:
+    hit = _FIRST_PLACEHOLDER.get(text)
+    if hit is None:
+        m = _ANY_PLACEHOLDER.search(text)  # one pass per paragraph; the first leftover is named
+        hit = m.group(0) if m else ""
+        if len(_FIRST_PLACEHOLDER) >= _FIRST_PLACEHOLDER_MAX:
+            _FIRST_PLACEHOLDER.clear()
+        _FIRST_PLACEHOLDER[text] = hit
+    return hit
+
+
 def _placeholders(meta: list[MetaLine], paragraphs: list[str], notes_start: int | None) -> list[Placeholder]:
     found: list[Placeholder] = []
 
     def scan(text: str, paragraph: int | None, where: str) -> None:
-        m = _ANY_PLACEHOLDER.search(text)  # one pass per paragraph; the first leftover is named
-        if m:
-            found.append(Placeholder(m.group(0), paragraph, where))
+        hit = _first_placeholder(text)
+        if hit:
+            found.append(Placeholder(hit, paragraph, where))
 
     for m in meta:
         scan(m.text, None, m.role)
