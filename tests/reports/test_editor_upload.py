@@ -168,6 +168,13 @@ def test_styled_docx_uploaded_into_the_editor_keeps_its_outline(client, tongjia)
         version = db.session.scalar(select(ReportVersion))
         direct = parse_report(read_upload("a.docx", styled_report()).doc)
         assert version.words == direct.total.words
+        report_id = db.session.scalar(select(Report.id))
+    # the reviewer reads the marked headings as headings, without the editor's marks
+    login(client, tongjia["admin"])
+    review = client.get(f"/t/tongjia/review/{report_id}?v=1").get_data(as_text=True)
+    paras = review[review.index('id="sz-paras"') :]
+    assert re.search(r'fw-bold">主要做法及成效</div>', paras)
+    assert "# 主要做法及成效" not in paras
 
 
 # --- the original file --------------------------------------------------------------------

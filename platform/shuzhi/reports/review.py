@@ -28,6 +28,7 @@ from shuzhi.reports import access, service
 from shuzhi.reports.attachments import kind_label
 from shuzhi.reports.fastcount import fast_words
 from shuzhi.reports.models import CommentKind, Report, VersionKind
+from shuzhi.reports.uploads import HEADING_MARK
 from shuzhi.tenancy.models import Role
 from shuzhi.web import nav
 
@@ -90,7 +91,9 @@ def _page(report: Report, *, error: ShuzhiError | None = None, form: dict[str, A
         reporter=reporter,
         versions=versions,
         shown=shown,
-        paras=paras,
+        # the editor's "# " heading marker is markup: shown as a heading, without the marks
+        paras=[HEADING_MARK.sub("", p) for p in paras],
+        heads={i for i, p in enumerate(paras) if HEADING_MARK.match(p)},
         speech_words=fast_words(shown.speech) if shown and shown.speech else 0,
         by_para=by_para,
         findings=findings,
