@@ -8,7 +8,6 @@ A refused form is shown again with what was typed and the message (4xx).
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
@@ -21,18 +20,9 @@ from shuzhi.cycles.calendar import today_in_china
 from shuzhi.cycles.models import GroupKind, Mode
 from shuzhi.db import db
 from shuzhi.errors import Forbidden, NotFound, ShuzhiError, ValidationFailed
+from shuzhi.web.fields import form_date
 
 bp = Blueprint("cycles_prework", __name__, url_prefix="/t/<tenant>", template_folder="templates")
-
-
-def _date(value: str, field: str) -> date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValidationFailed(_("日期格式应为 2023-12-01。"), errors={field: [_("日期不正确")]}) from exc
 
 
 def _int(value: str, field: str) -> int:
@@ -114,7 +104,7 @@ def add_visit(tenant: str, campaign_id: int) -> Any:
             db.session,
             access.current(),
             reporter,
-            visited_on=_date(form.get("visited_on", ""), "visited_on"),
+            visited_on=form_date(form.get("visited_on", ""), "visited_on"),
             visitors=form.get("visitors", ""),
             findings=form.get("findings", ""),
         )
@@ -138,7 +128,7 @@ def add_filing(tenant: str, campaign_id: int) -> Any:
             access.current(),
             c,
             filed_with=form.get("filed_with", ""),
-            filed_on=_date(form.get("filed_on", ""), "filed_on"),
+            filed_on=form_date(form.get("filed_on", ""), "filed_on"),
             document=data,
             document_name=upload.filename if upload is not None else "",
             document_type=upload.mimetype if upload is not None else "",

@@ -13,18 +13,17 @@ rectification plans, evidence uploads and filing are a later issue.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from shuzhi.auth.permissions import Perm, require
 from shuzhi.cycles import access
 from shuzhi.db import db
-from shuzhi.errors import ShuzhiError, ValidationFailed
+from shuzhi.errors import ShuzhiError
 from shuzhi.rectification import service
 from shuzhi.rectification.models import MAX_MEASURES, MAX_PROBLEM, MAX_RESPONSIBLE, ItemSource, ItemStatus
+from shuzhi.web.fields import form_date
 
 bp = Blueprint("rectification_portal", __name__, url_prefix="/t/<tenant>", template_folder="templates")
 
@@ -62,18 +61,6 @@ def page(tenant: str, campaign_id: int, org_id: int) -> Any:
     return _page(campaign_id, org_id)
 
 
-def _date(value: str) -> date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValidationFailed(
-            _("日期格式应为 2024-06-30。"), errors={"deadline": [_("日期不正确")]}
-        ) from exc
-
-
 @bp.post("/campaigns/<int:campaign_id>/orgs/<int:org_id>/rectification")
 @require(Perm.TENANT_READ)
 def add(tenant: str, campaign_id: int, org_id: int) -> Any:
@@ -89,7 +76,7 @@ def add(tenant: str, campaign_id: int, org_id: int) -> Any:
             problem=form["problem"],
             responsible=form["responsible"],
             measures=form["measures"],
-            deadline=_date(form["deadline"]),
+            deadline=form_date(form["deadline"], "deadline"),
             status=form["status"] or ItemStatus.OPEN,
             source=form["source"] or ItemSource.SELF_REVIEW,
         )

@@ -844,25 +844,50 @@ def add_attachment(
 ) -> ReportAttachment:
     """Store a checked file (slides, video, the stamped copy's scan) and list it on the report."""
     from shuzhi.reports import attachments as files
-    from shuzhi.reports.storage import new_key, storage
 
     actor = _actor(user, session)
     access.ensure_edit(session, report, actor)
     _ensure_open(session, report)
     checked = files.check(kind, filename, data)
+    return _stored(
+        session,
+        report,
+        data,
+        kind=checked.kind,
+        filename=checked.filename or f"{checked.kind.value}.{checked.type}",
+        content_type=checked.content_type,
+        uploaded_by=actor.label,
+    )
+
+
+def _stored(
+    session: Session,
+    report: Report,
+    data: bytes,
+    *,
+    kind: AttachmentKind,
+    filename: str,
+    content_type: str,
+    uploaded_by: str,
+    version_id: int | None = None,
+) -> ReportAttachment:
+    """The file put in storage and its row flushed; the file removed again if the row fails."""
+    from shuzhi.reports.storage import new_key, storage
+
     key = new_key(report.tenant_id, report.id)
     store = storage()
     store.put(key, data)
     try:
         row = ReportAttachment(
             report_id=report.id,
-            kind=checked.kind,
-            filename=checked.filename or f"{checked.kind.value}.{checked.type}",
-            content_type=checked.content_type,
+            version_id=version_id,
+            kind=kind,
+            filename=filename,
+            content_type=content_type,
             size=len(data),
             sha256=hashlib.sha256(data).hexdigest(),
             storage_key=key,
-            uploaded_by=actor.label,
+            uploaded_by=uploaded_by,
         )
         session.add(row)
         session.flush()
@@ -896,32 +921,20 @@ def save_upload(
     linked to the version its text became; it cannot be deleted (``delete_attachment``).
     """
     from shuzhi.reports.attachments import clean_filename
-    from shuzhi.reports.storage import new_key, storage
 
     if kind not in ORIGINAL_TYPES:
         raise ValidationFailed(_("只能保存 .docx 或 .txt 原件。"), errors={"file": [kind]})
     version = save_draft(session, report, text, user=user, corrections={}, source="upload", fresh=True)
-    actor = _actor(user, session)
-    key = new_key(report.tenant_id, report.id)
-    store = storage()
-    store.put(key, data)
-    try:
-        row = ReportAttachment(
-            report_id=report.id,
-            version_id=version.id,
-            kind=AttachmentKind.ORIGINAL,
-            filename=clean_filename(filename) or f"report.{kind}",
-            content_type=ORIGINAL_TYPES[kind],
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            storage_key=key,
-            uploaded_by=actor.label,
-        )
-        session.add(row)
-        session.flush()
-    except Exception:
-        store.delete(key)  # no file without its row
-        raise
+    row = _stored(
+        session,
+        report,
+        data,
+        kind=AttachmentKind.ORIGINAL,
+        filename=clean_filename(filename) or f"report.{kind}",
+        content_type=ORIGINAL_TYPES[kind],
+        uploaded_by=_actor(user, session).label,
+        version_id=version.id,
+    )
     return version, row
 
 
