@@ -43,7 +43,8 @@ def bearer(token: str) -> dict[str, str]:
 
 def rows(app, county: County, model: Any) -> list[Any]:
     with app.app_context(), scoped(db.session, tenant_id=county.tenant_id):
-        found = list(db.session.scalars(select(model)))
+        # in insertion order: without ORDER BY the database may return rows in any order
+        found = list(db.session.scalars(select(model).order_by(model.id)))
         db.session.expunge_all()
         return found
 

@@ -254,3 +254,25 @@ def test_memberships_visible_to_tenant_and_to_their_user_only(pg_db) -> None:
     finally:
         engine.dispose()
         pg_db.truncate()
+
+
+def test_get_does_not_answer_from_another_tenants_identity_map(app, make_tenant) -> None:
+    # A session that loaded tenant A's row, then acts for tenant B: get() must not hand it out
+    # from the identity map (no SQL runs, so neither the ORM filter nor RLS would see it).
+    from shuzhi.db import db
+
+    a, b = make_tenant("idmap-a")["id"], make_tenant("idmap-b")["id"]
+    with app.app_context():
+        s = db.session
+        with scoped(s, tenant_id=a):
+            org = service.create_org(s, code="root", name="甲县委", kind=OrgKind.COMMITTEE)
+            s.commit()
+            org_id = org.id
+            assert s.get(Org, org_id) is org  # its own tenant: answered
+        with scoped(s, tenant_id=b):
+            assert s.get(Org, org_id) is None  # in the identity map, but tenant A's
+        with scoped(s, platform=True):
+            assert s.get(Org, org_id) is None  # no tenant: no tenant rows, as a SELECT
+        with scoped(s, tenant_id=a):
+            assert s.get(Org, org_id) is org
+        db.session.remove()

@@ -74,7 +74,8 @@ def upgrade() -> None:
     op.create_index(op.f("ix_rectification_items_tenant_id"), TABLE, ["tenant_id"])
     op.create_index("ix_rectification_items_tenant_id_org_id_year", TABLE, ["tenant_id", "org_id", "year"])
     rls.enable_tenant_rls(TABLE)
-    rls.create_app_role()  # grants on the new table to the app's role (idempotent)
+    # The app's role gets its grants from the schema's default privileges (rls.create_app_role,
+    # first migration); calling that again here would re-grant UPDATE/DELETE on audit_events.
 
 
 def downgrade() -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import BigInteger, DateTime, Enum, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -43,7 +45,26 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
-db = SQLAlchemy(model_class=Base)
+class ScopedSession(FlaskSession):
+    """The app's session: ``get()`` answers only within the current tenant scope.
+
+    The tenant filter (shuzhi.tenancy.scope) rides on every SQL statement, but
+    ``get()`` answers from the identity map without one when the row was loaded
+    earlier in the session, perhaps under another scope (a CLI or job that
+    walks tenants, a sign-in that read every tenant's memberships). Such an
+    answer is refused here, as the database would refuse the row.
+    """
+
+    def get(self, entity: Any, ident: Any, **kw: Any) -> Any:
+        found = super().get(entity, ident, **kw)
+        if found is None:
+            return None
+        from shuzhi.tenancy.scope import visible_in_scope
+
+        return found if visible_in_scope(self, found, kw.get("execution_options")) else None
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": ScopedSession})
 
 
 def str_enum(cls: type[enum.Enum], length: int = 16) -> Enum:

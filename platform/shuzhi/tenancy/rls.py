@@ -26,7 +26,13 @@ def app_role() -> str:
 
 
 def create_app_role() -> None:
-    """A login role without BYPASSRLS, owning nothing; granted DML on our tables."""
+    """A login role without BYPASSRLS, owning nothing; granted DML on our tables.
+
+    Run once, by the first migration: later tables get their grants from the
+    default privileges set here. Running it again re-grants UPDATE and DELETE on
+    every table, undoing :func:`append_only`; a migration that must (a rebuilt
+    role) calls :func:`append_only` again for the audit trail after it.
+    """
     if not _is_pg():
         return
     role = app_role()

@@ -210,5 +210,15 @@ def scoped(
         )
 
 
+def visible_in_scope(session: Session, obj: Any, execution_options: Any = None) -> bool:
+    """Would the current scope's tenant filter let ``obj``'s row through? (For ``get()``.)"""
+    if not isinstance(obj, TenantOwned):
+        return True
+    if execution_options and execution_options.get("skip_tenant_scope"):
+        return True
+    tenant = session.info.get(TENANT_KEY)
+    return tenant is not None and obj.tenant_id == tenant
+
+
 def current_scope(session: Session) -> dict[str, Any]:
     return {k: session.info.get(k) for k in (TENANT_KEY, USER_KEY, PLATFORM_KEY)}
