@@ -155,7 +155,10 @@ def test_tongjia_carried_items_answered_and_listed(page: Page, size: str, tenant
     text = livetexts.SHORT + "\n" + ANSWER
     page.locator("#sz-text").fill(text)
     expect(answered).to_contain_text("已回应")
-    expect(answered.locator(".sz-rect-where")).to_have_text(f"第{_paragraph_no(text, ANSWER)}段")
+    # the paragraph by its number and its first words (the editor's textarea has no numbers)
+    expect(answered.locator(".sz-rect-where")).to_have_text(
+        f"第{_paragraph_no(text, ANSWER)}段（“{ANSWER[:14]}…”）"
+    )
     expect(section.locator(".sz-rect-item", has_text=UNANSWERED)).to_contain_text("未见回应")
     screenshot(f"parts-tongjia-panel-{size}")
     section.scroll_into_view_if_needed()  # on a desktop, inside the panel's own scroll

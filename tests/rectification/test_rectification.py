@@ -227,10 +227,33 @@ def test_matcher_threshold(app) -> None:
         assert paraphrase.addressed and paraphrase.paragraph == 0
         (unrelated,) = matching.respond([item], ["我们组织党员开展志愿服务。"])
         assert not unrelated.addressed
-        (one_word,) = matching.respond([matching.CarriedItem(2, 2022, "党建")], ["抓党建促发展。"])
+        (one_word,) = matching.respond([matching.CarriedItem(2, 2022, "党建")], ["抓党建促发展，已建立例会制度。"])
         assert one_word.addressed
     assert "存在" not in matching.key_terms("存在党员教育不够的问题")
     assert matching.needed(10) == 5 and matching.needed(3) == 2 and matching.needed(1) == 1
+
+
+def test_naming_the_problem_again_is_not_an_answer(app) -> None:
+    # clause TJ-07 "正面回应上年度查摆的突出问题……整改情况": this year's 存在问题 part naming the
+    # same matter again does not answer it; the paragraph saying what was done does
+    item = matching.CarriedItem(1, 2022, ANSWERED)
+    restated = "有的党员活动室使用率不高，主题党日活动形式单一，吸引力不强。"
+    with app.test_request_context():
+        (only_restated,) = matching.respond([item], ["一、主要做法", restated])
+        assert not only_restated.addressed
+        assert only_restated.paragraph == 1  # still named as where the terms are, unanswered
+        (both,) = matching.respond([item], ["一、主要做法", ANSWER, "二、存在的问题", restated])
+        assert both.addressed and both.paragraph == 1
+        assert both.opening == ANSWER[: matching.OPENING_CHARS] + "…"  # to find it in the editor
+        # a cue the problem itself contains ("落实不够严格") does not make a restatement an answer
+        strict = matching.CarriedItem(2, 2022, "“三会一课”制度落实不够严格")
+        (again,) = matching.respond([strict], ["“三会一课”制度落实不够严格，有时以会代课。"])
+        assert not again.addressed
+        (done,) = matching.respond([strict], ["针对“三会一课”制度落实不严的问题，全年按时召开支委会12次。"])
+        assert done.addressed
+        # the message quotes the item with its inner quotes turned to ‘’
+        (f,) = matching.findings("TJ-07", [again])
+        assert "“‘三会一课’制度落实不够严格”" in f.message
 
 
 # --- the editor and the reviewer ------------------------------------------------------------

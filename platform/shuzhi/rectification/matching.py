@@ -11,7 +11,10 @@ punctuation; no word segmenter), plus any run of 2+ Latin letters or digits ("13
 less a short list of words every problem statement uses (:data:`GENERIC`: 存在, 问题,
 不够, 加强…). A paragraph answers the item when it contains at least
 :data:`THRESHOLD` (half) of the key terms, and at least two of them when the item has
-two or more. The paragraph with the most key terms is named (the first on a tie).
+two or more, **and** says what was done (one of :data:`RESPONSE_CUES`: 整改, 针对, 解决, 已,
+有了…, not counting one the problem text itself contains): a paragraph that only names the
+problem again, as this year's 存在问题 part may, is not an answer. The answering paragraph
+with the most key terms is named (the first on a tie).
 Paraphrases that keep the problem's nouns pass (“党员活动室的使用都有了记录” answers
 “党员活动室使用记录不全”); a report that never names the matter does not.
 
@@ -83,6 +86,30 @@ GENERIC = frozenset(
     ]
 )
 
+#: Words that say something was done about a problem. Naming last year's problem again (as
+#: this year's 存在问题 part may: "有的主题党日活动形式单一") does not answer it; the answer says
+#: what was done ("针对……的问题，我们……", "已建立……", "活动室的使用都有了记录"). A cue that is in
+#: the item's own problem text ("制度落实不够严格") does not count for that item.
+RESPONSE_CUES: tuple[str, ...] = (
+    "整改",
+    "针对",
+    "解决",
+    "改进",
+    "改善",
+    "改正",
+    "纠正",
+    "完善",
+    "健全",
+    "建立",
+    "制定",
+    "补齐",
+    "已",
+    "有了",
+    "变为",
+    "做到",
+    "实现",
+)
+
 #: Longest problem text quoted in a message (the item list shows it whole).
 QUOTE_CHARS = 40
 
@@ -111,6 +138,7 @@ class Response:
     paragraph: int | None  # 0-based index of the best paragraph (None: no key term anywhere)
     matched: int  # key terms found in that paragraph
     terms: int  # key terms of the item
+    opening: str = ""  # the answering paragraph's first words, to find it in the editor
 
     @property
     def where(self) -> str:
@@ -130,6 +158,7 @@ class Response:
             "where": self.where,
             "matched": self.matched,
             "terms": self.terms,
+            "opening": self.opening,
         }
 
 
@@ -160,8 +189,17 @@ def needed(terms: int) -> int:
     return max(math.ceil(THRESHOLD * terms), min(MIN_TERMS, terms))
 
 
+def has_cue(paragraph: str, problem: str) -> bool:
+    """Does ``paragraph`` say something was done (a :data:`RESPONSE_CUES` word the problem lacks)?"""
+    return any(cue in paragraph and cue not in problem for cue in RESPONSE_CUES)
+
+
 def respond(items: Iterable[CarriedItem], paragraphs: Sequence[str]) -> list[Response]:
-    """Each item with the paragraph that answers it best, and whether that is enough."""
+    """Each item with the paragraph that answers it best, and whether that is enough.
+
+    Only a paragraph that also says what was done (:func:`has_cue`) can answer; when
+    none does, the paragraph naming most of the item's terms is still given, unanswered.
+    """
     items = list(items)
     if not items:
         return []
@@ -169,12 +207,19 @@ def respond(items: Iterable[CarriedItem], paragraphs: Sequence[str]) -> list[Res
     out = []
     for item in items:
         terms = key_terms(item.problem)
-        best, best_n = None, 0
+        need = needed(len(terms))
+        best, best_n = None, 0  # most key terms anywhere
+        answer, answer_n = None, 0  # most key terms in a paragraph that says what was done
         for i, pt in enumerate(para_terms):
             n = len(terms & pt)
             if n > best_n:
                 best, best_n = i, n
-        out.append(Response(item, bool(terms) and best_n >= needed(len(terms)), best, best_n, len(terms)))
+            if n > answer_n and n >= need and has_cue(paragraphs[i], item.problem):
+                answer, answer_n = i, n
+        if terms and answer is not None:
+            out.append(Response(item, True, answer, answer_n, len(terms), opening(paragraphs[answer])))
+        else:
+            out.append(Response(item, False, best, best_n, len(terms)))
     return out
 
 
@@ -184,8 +229,18 @@ def clause_of(clause_ids: Iterable[str]) -> str | None:
     return next((c for c in RESPONSE_CLAUSES if c in ids), None)
 
 
+#: How many characters of an answering paragraph the editor shows (it has no paragraph numbers).
+OPENING_CHARS = 14
+
+
+def opening(paragraph: str) -> str:
+    text = " ".join(paragraph.split())
+    return text if len(text) <= OPENING_CHARS else text[:OPENING_CHARS] + "…"
+
+
 def quote(problem: str) -> str:
-    problem = " ".join((problem or "").split())
+    """The problem for a message inside “…”: one line, inner “” as ‘’, long ones cut."""
+    problem = " ".join((problem or "").split()).replace("“", "‘").replace("”", "’")
     return problem if len(problem) <= QUOTE_CHARS else problem[: QUOTE_CHARS - 1] + "…"
 
 
