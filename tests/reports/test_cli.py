@@ -79,13 +79,13 @@ def test_check_passing_report_exits_0(runner: CliRunner, files) -> None:  # clau
     assert "[0] 做法和成效" in out and "→ 做法和成效，把握 100%" in out
     assert "[4] 存在的问题及原因" in out and "→ 存在的问题及原因" in out
     assert "标题：2023年度履行抓基层党建工作责任述职报告" in out
-    assert "共 0 项错误" in out
+    assert "共 0 项须修改" in out  # the editor's word for what blocks
 
 
 def test_check_failing_report_exits_1(runner: CliRunner, files) -> None:  # clause YZ-04; issue 6 item 5
     res = runner.invoke(check_cmd, [str(files["yz_bad"]), "--policy", "yongzhou"])
     assert res.exit_code == 1
-    assert "✗ 错误 [YZ-04] 「做法和成效」部分" in res.output and "要求不超过1000字" in res.output
+    assert "✗ 须修改 [YZ-04] 「做法和成效」部分" in res.output and "要求不超过1000字" in res.output
     assert "计算方法：按 Word 字数规则统计" in res.output
 
 

@@ -100,7 +100,9 @@ def test_error_findings_block_submit_and_nothing_is_written(demo) -> None:
         stage_before = reporter_at("C04", tj).stage
         with pytest.raises(ValidationFailed) as err:
             service.submit(db.session, report, user=sec, today=TJ)
-        assert "错误须修改后才能提交" in err.value.message and "TJ-04" in err.value.message
+        # the editor's word (须修改) for what blocks, not 错误
+        assert "项须修改后才能提交" in err.value.message and "错误" not in err.value.message
+        assert "TJ-04" in err.value.message
         assert all(f["severity"] == "error" for f in err.value.errors["findings"])
         db.session.rollback()
         report = service.get_report(db.session, report.id)

@@ -64,7 +64,7 @@ def _pairs(items: tuple[str, ...], option: str) -> dict[str, str]:
     return out
 
 
-_MARK = {"error": "✗ 错误", "warning": "! 提醒", "info": "✓ 通过"}
+_MARK = {"error": "✗ 须修改", "warning": "! 提醒", "info": "✓ 通过"}  # the editor's words
 
 
 @click.command("check")
@@ -166,4 +166,4 @@ def _print(policy: Any, result: Any) -> None:
         click.echo(f"  {_MARK.get(f.severity, f.severity)} [{f.rule_id}] {f.message}")
         if f.how:
             click.echo(f"      计算方法：{f.how}")
-    click.echo(f"\n共 {errors} 项错误（须修改后才能提交）、{warnings} 项提醒。")
+    click.echo(f"\n共 {errors} 项须修改（改好后才能提交）、{warnings} 项提醒。")

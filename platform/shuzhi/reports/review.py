@@ -45,6 +45,14 @@ nav.register(
 )
 
 
+#: The words the secretary's editor uses for a finding's severity (须修改 blocks, 提醒 does not).
+SEVERITY_LABELS = {"error": _l("须修改"), "warning": _l("提醒")}
+
+
+def severity_label(severity: str) -> str:
+    return str(SEVERITY_LABELS.get(severity, SEVERITY_LABELS["warning"]))
+
+
 def _actor() -> access.Actor:
     return access.actor_of(current_principal(), g.tenant.id)
 
@@ -77,6 +85,13 @@ def _page(report: Report, *, error: ShuzhiError | None = None, form: dict[str, A
     for c in service.comments(db.session, report):
         if shown is not None and c.version_id == shown.id:
             by_para.setdefault(c.paragraph, []).append(c)
+    decisions = service.decisions(db.session, report)
+    # people by their display names (one query); the stored label (an API token's or the
+    # command line's name, or a user since deleted) where there is no user to name
+    names = service.display_names(
+        db.session,
+        [c.author_user_id for cs in by_para.values() for c in cs] + [d.actor_user_id for d in decisions],
+    )
     findings = [
         f for f in ((shown.check or {}).get("findings", []) if shown else []) if f["severity"] != "info"
     ]
@@ -99,7 +114,10 @@ def _page(report: Report, *, error: ShuzhiError | None = None, form: dict[str, A
         findings=findings,
         outline=(shown.check or {}).get("outline", []) if shown else [],
         attachments=service.attachments(db.session, report),
-        decisions=service.decisions(db.session, report),
+        decisions=decisions,
+        author=lambda c: names.get(c.author_user_id) or c.author,
+        actor=lambda d: names.get(d.actor_user_id) or d.actor,
+        severity_label=severity_label,
         numbers=numbers,
         req=service.requirements(db.session, report),
         can_review=access.can_review(report, actor),

@@ -20,6 +20,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -506,7 +507,7 @@ def submit(session: Session, report: Report, *, user: Any, today: date | None = 
     if result.blocking:
         listed = "；".join(f"[{f.rule_id}] {f.message}" for f in result.blocking[:5])
         raise ValidationFailed(
-            _("还有 %(n)d 项错误须修改后才能提交：%(list)s", n=len(result.blocking), list=listed),
+            _("还有 %(n)d 项须修改后才能提交：%(list)s", n=len(result.blocking), list=listed),
             errors={"findings": [f.to_dict() for f in result.blocking]},
         )
     req = requirements(session, report)
@@ -1009,6 +1010,21 @@ def member_rows(session: Session, report: Report) -> list[tuple[ReportMember, st
         .order_by(ReportMember.id)
     ).all()
     return [(m, name) for m, name in rows]
+
+
+def display_names(session: Session, user_ids: Iterable[int | None]) -> dict[int, str]:
+    """Display names of these users, by id, in one query (for the people named on a page).
+
+    The ids come from this tenant's own rows (a comment's author, a decision's actor); users
+    are platform rows without a tenant, read by id like :func:`member_rows` reads them.
+    """
+    from shuzhi.tenancy.models import User
+
+    ids = sorted({int(i) for i in user_ids if i is not None})
+    if not ids:
+        return {}
+    rows = session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()
+    return {int(i): str(n) for i, n in rows if n}
 
 
 def invitable(session: Session, *, limit: int = 300) -> list[tuple[int, str]]:
