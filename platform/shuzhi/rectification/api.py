@@ -69,7 +69,10 @@ class OrgItems(MethodView):
     @blp.arguments(RectificationItemInSchema)
     @blp.response(201, RectificationItemSchema)
     def post(self, data: dict[str, Any], tenant: str, campaign_id: int, org_id: int) -> dict[str, Any]:
-        """Add an item to the org's list: this campaign's year (default) or last year's (SX-12, JX-08)."""
+        """Add an item to the org's list: this campaign's year (default) or last year's (SX-12, JX-08).
+
+        An item entered as done (已完成) needs ``rectification.review`` on the org, as closing one does.
+        """
         campaign, org = service.campaign_and_org(db.session, campaign_id, org_id)
         item = service.add_for_campaign(db.session, access.current(), campaign, org.id, **data)
         db.session.commit()
@@ -89,7 +92,11 @@ class Item(MethodView):
     @blp.arguments(RectificationItemPatchSchema)
     @blp.response(200, RectificationItemSchema)
     def patch(self, data: dict[str, Any], tenant: str, item_id: int) -> dict[str, Any]:
-        """Change an item: its texts, deadline, status (未整改 / 整改中 / 已完成) or source."""
+        """Change an item: its texts, deadline, status (未整改 / 整改中 / 已完成) or source.
+
+        Only ``rectification.review`` on the org (tenant admins, the org's reviewers) sets an item
+        done or reopens a done one (SX-12: the superior tracks); the org's secretary gets 403.
+        """
         item = service.get_item(db.session, item_id)
         service.update_item(db.session, access.current(), item, **data)
         db.session.commit()

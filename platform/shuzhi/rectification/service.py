@@ -11,6 +11,10 @@ Who may:
 * **enter or change** an org's items: whoever holds ``rectification.review`` on the
   org (tenant admins everywhere, reviewers on their subtree: 上级点评, 综合评价意见)
   or ``rectification.write_own`` on it (the org's own secretary: 书记查摆, SX-12);
+* **close** an item (set 已完成) or **reopen** a done one: only ``rectification.review``
+  on the org — the superior tracks the rectification (SX-12 "superior tracks", CO-05): a
+  done item drops off next year's carried list, so the secretary cannot close her own
+  (she sets 未整改 / 整改中 and writes the measures);
 * **read** them: the above, and whoever may read the org's reports.
 
 Carry-over (CO-05): :func:`carried_over` gives the items of the year before a
@@ -106,6 +110,36 @@ def ensure_write(who: Who, org_id: int) -> None:
     raise Forbidden(_("您没有填写整改清单的权限。"))
 
 
+def may_close(who: Who, org_id: int) -> bool:
+    """May ``who`` set an item of ``org_id`` done, or reopen a done one (the superior: SX-12)."""
+    return who.may(Perm.RECTIFICATION_REVIEW, org_id)
+
+
+def statuses_for(who: Who, org_id: int, current: ItemStatus | str | None = None) -> list[ItemStatus]:
+    """The statuses ``who`` may choose for an item of ``org_id`` now at ``current`` (None: a new
+    item): all of them for the superior; 未整改 / 整改中 for the secretary, none for a done item."""
+    if may_close(who, org_id):
+        return list(ItemStatus)
+    if current is not None and ItemStatus(current) is ItemStatus.DONE:
+        return []
+    return [ItemStatus.OPEN, ItemStatus.IN_PROGRESS]
+
+
+def _ensure_status(who: Who, org_id: int, status: ItemStatus, current: ItemStatus | None = None) -> None:
+    if status is current or may_close(who, org_id):
+        return
+    if current is ItemStatus.DONE:
+        raise Forbidden(
+            _("整改事项已由上级确认完成，只有负责督促检查整改的上级（审核人、管理员）可以重新打开。")
+        )
+    if status is ItemStatus.DONE:
+        raise Forbidden(
+            _(
+                "只有负责督促检查整改的上级（审核人、管理员）可以确认整改事项已完成；您可以将其设为未整改或整改中。"
+            )
+        )
+
+
 def ensure_read(who: Who, org_id: int) -> None:
     if not may_read(who, org_id):
         raise Forbidden(_("您无权查看该组织的整改清单。"))
@@ -169,6 +203,8 @@ def add_item(
     """An item on ``org_id``'s list for ``year`` (or ``campaign_id``'s year: the problem was found then)."""
     org = _org(session, org_id)
     ensure_write(who, org.id)
+    status = _enum(ItemStatus, status, "status", _("整改状态不正确。"))
+    _ensure_status(who, org.id, status)
     if campaign_id is not None:
         from shuzhi.cycles import service as cycles
 
@@ -187,7 +223,7 @@ def add_item(
         responsible=_text(responsible, "responsible", MAX_RESPONSIBLE),
         measures=_text(measures, "measures", MAX_MEASURES),
         deadline=deadline,
-        status=_enum(ItemStatus, status, "status", _("整改状态不正确。")),
+        status=status,
         source=_enum(ItemSource, source, "source", _("问题来源不正确。")),
         created_by=who.label[:150],
     )
@@ -244,7 +280,10 @@ EDITABLE = ("problem", "responsible", "measures", "deadline", "status", "source"
 
 
 def update_item(session: Session, who: Who, item: RectificationItem, **changes: Any) -> RectificationItem:
-    """Change an item's texts, deadline, status or source (``changes``: any of :data:`EDITABLE`)."""
+    """Change an item's texts, deadline, status or source (``changes``: any of :data:`EDITABLE`).
+
+    Setting it done or reopening a done one needs :func:`may_close` (403 otherwise, nothing written).
+    """
     ensure_write(who, item.org_id)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
@@ -260,6 +299,7 @@ def update_item(session: Session, who: Who, item: RectificationItem, **changes: 
         values["deadline"] = changes["deadline"]
     if "status" in changes:
         values["status"] = _enum(ItemStatus, changes["status"], "status", _("整改状态不正确。"))
+        _ensure_status(who, item.org_id, values["status"], ItemStatus(item.status))
     if "source" in changes:
         values["source"] = _enum(ItemSource, changes["source"], "source", _("问题来源不正确。"))
     before = {k: getattr(item, k) for k in values}

@@ -7,7 +7,10 @@
 - ``POST …/rectification/<item>/status`` — change an item's status.
 
 Tenant admins and the org's reviewers enter items for any org in their scope, the org's
-secretary for their own (:mod:`shuzhi.rectification.service`). This is the list only:
+secretary for their own; only the former set an item done or reopen it (SX-12: the superior
+tracks), so the status list offers each user what they may choose
+(:mod:`shuzhi.rectification.service`). A breadcrumb leads back to the campaign and the
+org's report (the editor for its secretary, the reviewer's page for readers). This is the list only:
 rectification plans, evidence uploads and filing are a later issue.
 """
 
@@ -15,14 +18,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
 
 from shuzhi.auth.permissions import Perm, require
 from shuzhi.cycles import access
+from shuzhi.cycles.models import Reporter
 from shuzhi.db import db
 from shuzhi.errors import ShuzhiError
 from shuzhi.rectification import service
 from shuzhi.rectification.models import MAX_MEASURES, MAX_PROBLEM, MAX_RESPONSIBLE, ItemSource, ItemStatus
+from shuzhi.reports import drafts
+from shuzhi.reports.models import Report
 from shuzhi.web.fields import form_date
 
 bp = Blueprint("rectification_portal", __name__, url_prefix="/t/<tenant>", template_folder="templates")
@@ -37,6 +45,11 @@ def _page(
     who = access.current()
     service.ensure_read(who, org.id)
     items = service.items_of(db.session, org.id, (campaign.year, campaign.year - 1))
+
+    def choices(current: ItemStatus | None = None) -> list[tuple[str, str]]:
+        # SX-12: only the superior closes an item or reopens a done one
+        return [(s.value, service.status_label(s)) for s in service.statuses_for(who, org.id, current)]
+
     html = render_template(
         "rectification/items.html",
         campaign=campaign,
@@ -44,7 +57,10 @@ def _page(
         last=[i for i in items if i.year == campaign.year - 1],
         this=[i for i in items if i.year == campaign.year],
         can_write=service.may_write(who, org.id),
-        statuses=[(s.value, service.status_label(s)) for s in ItemStatus],
+        may_close=service.may_close(who, org.id),
+        status_choices=choices,
+        statuses=choices(),
+        back=_back(who, campaign, org.id),
         sources=[(s.value, service.source_label(s)) for s in ItemSource],
         status_label=service.status_label,
         source_label=service.source_label,
@@ -53,6 +69,31 @@ def _page(
         form=form or {},
     )
     return (html, error.status) if error is not None else html
+
+
+def _back(who: access.Who, campaign: Any, org_id: int) -> dict[str, str | None]:
+    """Where the page leads back to: the campaign (for who may open it) and the org's report —
+    the editor for who writes it, else the reviewer's page for who reads it, once it exists."""
+    links: dict[str, str | None] = {"campaign": None, "report": None, "report_label": None}
+    if who.may(Perm.CYCLES_MANAGE):
+        links["campaign"] = url_for("cycles_portal.campaign", campaign_id=campaign.id)
+    row = db.session.execute(
+        select(Reporter.id, Report.id)
+        .outerjoin(Report, Report.reporter_id == Reporter.id)
+        .where(Reporter.campaign_id == campaign.id, Reporter.org_id == org_id)
+    ).first()
+    if row is None:
+        return links
+    reporter_id, report_id = row
+    if who.may(Perm.REPORTS_WRITE_OWN, org_id) or drafts.is_coauthor(db.session, reporter_id, g.get("user")):
+        links["report"] = url_for("report_editor.edit", reporter_id=reporter_id)
+        links["report_label"] = _("撰写述职报告")
+    elif report_id is not None and (
+        who.may(Perm.REPORTS_READ, org_id) or who.may(Perm.REPORTS_REVIEW, org_id)
+    ):
+        links["report"] = url_for("report_review.report", report_id=report_id)
+        links["report_label"] = _("述职报告")
+    return links
 
 
 @bp.get("/campaigns/<int:campaign_id>/orgs/<int:org_id>/rectification")
