@@ -9,32 +9,20 @@ command line runs as the platform operator and may do everything.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from flask import g
 from flask_babel import gettext as _
 
 from shuzhi.auth import Unauthenticated
-from shuzhi.auth.permissions import Perm, can, current_principal, perm_label
+from shuzhi.auth.acting import Acting
+from shuzhi.auth.permissions import Perm, current_principal, perm_label
 from shuzhi.cycles.stages import RANK, Step, label
 from shuzhi.errors import Forbidden, ValidationFailed
 
 
-@dataclass(frozen=True)
-class Who:
-    """Who acts: a principal (user or API token) in a tenant, or the command-line operator."""
-
-    label: str
-    user_id: int | None = None
-    principal: Any = None
-    tenant_id: int | None = None
-    operator: bool = False
-
-    def may(self, perm: Perm, org: Any = None) -> bool:
-        if self.operator:
-            return True
-        return can(self.principal, perm, self.tenant_id, org)
+class Who(Acting):
+    """Who acts in a campaign (:class:`~shuzhi.auth.acting.Acting`), with the cycles' own question."""
 
     @property
     def admin(self) -> bool:

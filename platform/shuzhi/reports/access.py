@@ -13,40 +13,25 @@ receiving body's decisions).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shuzhi.auth.permissions import Perm, can
+from shuzhi.auth.acting import Acting
+from shuzhi.auth.permissions import Perm
 from shuzhi.errors import Forbidden
 from shuzhi.reports.models import MemberRole, Report, ReportMember
 
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts on a report: a principal in a tenant (user or token), or the command-line operator."""
-
-    label: str
-    user_id: int | None = None
-    principal: Any = None
-    tenant_id: int | None = None
-    operator: bool = False
-
-    def may(self, perm: Perm, org: Any = None) -> bool:
-        if self.operator:
-            return True
-        return can(self.principal, perm, self.tenant_id, org)
+#: Who acts on a report: the platform's :class:`~shuzhi.auth.acting.Acting` (a cycles ``Who`` is one).
+Actor = Acting
 
 
 def actor_of(user: Any, tenant_id: int | None = None) -> Actor:
-    """An :class:`Actor` from a User, a cycles ``Who`` or an Actor (callers pass what they have)."""
-    if isinstance(user, Actor):
+    """An :class:`Actor` from a User, a token principal or an Actor (callers pass what they have)."""
+    if isinstance(user, Acting):
         return user
-    if hasattr(user, "operator") and hasattr(user, "principal"):  # shuzhi.cycles.access.Who
-        return Actor(user.label, user.user_id, user.principal, user.tenant_id, user.operator)
     label = getattr(user, "username", None) or getattr(user, "name", "token")
     return Actor(
         str(label), getattr(user, "id", None) if hasattr(user, "username") else None, user, tenant_id

@@ -97,8 +97,11 @@ def _actor(user: Any, session: Session) -> Actor:
 
 
 def _who(actor: Actor) -> Any:
+    """The cycles' ``Who`` for the same actor (cycles asks it about campaigns)."""
     from shuzhi.cycles.access import Who
 
+    if isinstance(actor, Who):
+        return actor
     return Who(actor.label, actor.user_id, actor.principal, actor.tenant_id, actor.operator)
 
 
