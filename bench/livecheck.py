@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         login(tc, uid)
         # the editor page's live-check ticket (ADR 0020), posted with the text as the page does
         page = tc.get(f"/t/tongjia/write/{reporter}").get_data(as_text=True)
-        found = re.search(r'name="ticket" id="sz-ticket" value="([^"]+)"', page)
+        found = re.search(r'<input type="hidden" name="ticket" value="([^"]+)"', page)
         assert found, "the editor page carries a live-check ticket"
         ticket = found.group(1)
         if args.http:

@@ -110,9 +110,12 @@ def no_csp_violations(request) -> Iterator[None]:
         return
     page = request.getfixturevalue("page")
     violations: list[str] = []
-    page.on(
-        "console",
-        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
+
+    def seen(msg: Any) -> None:
+        if "Content Security Policy" in msg.text:  # where: the page and the line that broke it
+            where = msg.location or {}
+            violations.append(f"{page.url} {where.get('url', '')}:{where.get('lineNumber', '')}: {msg.text}")
+
+    page.on("console", seen)
     yield
     assert violations == []

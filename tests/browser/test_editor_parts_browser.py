@@ -205,7 +205,7 @@ def test_live_check_rides_the_ticket_autosave_renews(page: Page, size: str, tena
     # and the checks after it ride the renewed one: the panel keeps following the text
     names = tenant("tongjia")
     _editor(page, names["secretary"], "tongjia")
-    ticket = page.locator("#sz-ticket")
+    ticket = page.locator("#sz-ticket input[name=ticket]")
     first = ticket.get_attribute("value")
     assert first
 

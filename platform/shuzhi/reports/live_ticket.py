@@ -39,7 +39,7 @@ from shuzhi.reports.live import Setting, Target
 TTL = 300
 #: Contexts kept per process (one per open editor and user).
 CACHE_SIZE = 4096
-#: The form field and the element id the editor carries it in.
+#: The form field, and the id of the (hidden) element holding it in the editor's form.
 FIELD = "ticket"
 ELEMENT_ID = "sz-ticket"
 
@@ -99,9 +99,14 @@ def admit(ticket: str, tenant_slug: str, reporter_id: int) -> tuple[LiveContext,
 
 
 def field(ticket: str, *, oob: bool = False) -> Markup:
-    """The hidden input carrying the ticket; ``oob`` replaces the page's one from an htmx answer."""
-    swap = ' hx-swap-oob="true"' if oob else ""
-    return Markup(f'<input type="hidden" name="{FIELD}" id="{ELEMENT_ID}" value="{escape(ticket)}"{swap}>')
+    """The hidden input carrying the ticket, in its box; ``oob`` refills the page's box from an
+    htmx answer. The box's content is swapped, not the input itself: htmx copies a replaced
+    element's ``style`` attribute onto its successor, and a browser may have put an empty one
+    on a form input, which the strict CSP then refuses."""
+    swap = ' hx-swap-oob="innerHTML"' if oob else ""
+    return Markup(
+        f'<span id="{ELEMENT_ID}" hidden{swap}><input type="hidden" name="{FIELD}" value="{escape(ticket)}"></span>'
+    )
 
 
 def clear() -> None:

@@ -18,14 +18,7 @@ from shuzhi.db import db
 from shuzhi.demo import build_demo
 from shuzhi.tenancy.models import Tenant, User
 from shuzhi.tenancy.scope import scoped
-from tests.browser import conftest as browser
-
-browser_context_args = browser.browser_context_args
-demo_app = browser.demo_app
-live_server = browser.live_server
-no_csp_violations = browser.no_csp_violations
-size = browser.size
-sign_in = browser.sign_in
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -14,25 +14,17 @@ from shuzhi.demo import build_demo
 from shuzhi.demo.campaigns import DEMO_DAYS
 from shuzhi.tenancy.models import User
 from shuzhi.tenancy.scope import scoped
-from tests.browser import conftest as browser
-
-browser_context_args = browser.browser_context_args
-demo_app = browser.demo_app
-live_server = browser.live_server
-no_csp_violations = browser.no_csp_violations
-size = browser.size
+from tests.browser.conftest import sign_in as sign_in_as
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def sign_in(page: Page, live_server: str):
-    """Sign in on this module's server: ``base_url`` is session-wide and may be another
-    module's demo app, whose config lacks this module's demo clock."""
+def sign_in(page: Page):
+    """Sign in as a demo user by display name (the folder's demo app, base_url)."""
 
     def go(display_name: str) -> None:
-        page.goto(f"{live_server}/login")
-        page.get_by_role("button", name=f"以 {display_name} 身份登录").click()
+        sign_in_as(page, display_name)
 
     return go
 

@@ -15,16 +15,7 @@ from shuzhi.db import db
 from shuzhi.demo import build_demo
 from shuzhi.tenancy.models import Tenant, User
 from shuzhi.tenancy.scope import scoped
-from tests.browser import conftest as browser
-
-# The browser suite's fixtures, used here too: the demo app served live (CSRF on, the
-# strict CSP), Chinese browser settings, desktop and phone sizes, no CSP violations.
-browser_context_args = browser.browser_context_args
-demo_app = browser.demo_app
-live_server = browser.live_server
-no_csp_violations = browser.no_csp_violations
-size = browser.size
-open_menu, sign_in = browser.open_menu, browser.sign_in
+from tests.browser.conftest import open_menu, sign_in
 
 pytestmark = pytest.mark.browser
 
