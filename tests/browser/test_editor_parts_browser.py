@@ -288,3 +288,30 @@ def test_reviewer_sees_the_speech_and_headings_without_marks(
     expect(page.locator("#sz-rectification")).to_contain_text("SX-12")
     expect(page.locator("#sz-rectification .sz-rect-item")).to_have_count(2)
     screenshot(f"parts-review-suixi-{size}")
+
+
+def test_docx_read_into_the_editor_keeps_its_headings_and_the_file(
+    page: Page, size: str, tenant, screenshot
+) -> None:
+    # issue 6 items 2 and 3: a .docx whose headings are Word heading styles (no 一、 numbering)
+    # comes into the editor with the "# " marks, the outline maps its parts (clause TJ-10's
+    # 主要做法及成效 / 存在的问题及原因分析 / 下步工作打算), and the file itself is kept
+    from tests.reports.test_editor_upload import styled_report
+
+    names = tenant("tongjia")
+    _editor(page, names["secretary"], "tongjia")
+    page.locator("#sz-file").set_input_files(
+        files=[{"name": "石龙村述职报告.docx", "mimeType": "application/octet-stream", "buffer": styled_report()}]
+    )
+    page.get_by_role("button", name="读入编辑器").click()
+    expect(page.locator("#sz-notice")).to_contain_text("已读入")
+    text = page.locator("#sz-text").input_value()
+    assert "# 主要做法及成效" in text and "## 加强政治建设" in text
+    outline = page.locator("#sz-outline")
+    for heading in ("主要做法及成效", "存在的问题及原因分析", "下步工作打算"):
+        expect(outline).to_contain_text(heading)
+    screenshot(f"parts-docx-read-{size}")
+    # the original file, listed with the version it produced
+    page.locator("#sz-files-link").click()
+    expect(page.get_by_text("石龙村述职报告.docx")).to_be_visible()
+    expect(page.locator("body")).to_contain_text("第 1 版据此读入")
