@@ -263,10 +263,31 @@ CHROMIUM_ARGS = [
 ]
 
 
+def buffered(app: Any) -> Any:
+    """``app`` with each response read whole and closed before it is sent.
+
+    werkzeug's development server does not close a response whose client went away
+    mid-send (a browser test navigating on while a static file streams): the open
+    file then surfaces as a ResourceWarning in whatever test runs next. Test pages
+    are small, so the live servers read each body at once and close it first.
+    """
+
+    def wsgi(environ: Any, start_response: Any) -> Any:
+        it = app(environ, start_response)
+        try:
+            return [b"".join(it)]
+        finally:
+            close = getattr(it, "close", None)
+            if close is not None:
+                close()
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_server(_session_app) -> Iterator[str]:
     need(CHROMIUM_UP, "Chromium at " + CHROMIUM)
-    srv = make_server("127.0.0.1", 0, _session_app, threaded=True)
+    srv = make_server("127.0.0.1", 0, buffered(_session_app), threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{srv.server_port}"

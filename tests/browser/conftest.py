@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 
 from shuzhi.db import db
 from tests.browser.seed import County, seed_county
-from tests.conftest import CHROMIUM, CHROMIUM_UP, build_app, need
+from tests.conftest import CHROMIUM, CHROMIUM_UP, buffered, build_app, need
 
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 375, "height": 740}
@@ -52,7 +52,7 @@ def demo_app(scratch_db, tmp_path_factory):
 @pytest.fixture(scope="session")
 def live_server(demo_app) -> Iterator[str]:
     need(CHROMIUM_UP, "Chromium at " + CHROMIUM)
-    srv = make_server("127.0.0.1", 0, demo_app, threaded=True)
+    srv = make_server("127.0.0.1", 0, buffered(demo_app), threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{srv.server_port}"

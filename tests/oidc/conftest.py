@@ -30,12 +30,13 @@ from shuzhi.db import db
 from shuzhi.tenancy import service as tenancy
 from shuzhi.tenancy.models import Role, Tenant, TenantLevel, User
 from shuzhi.tenancy.scope import scoped
+from tests.conftest import buffered
 
 SECRET = "s3cret-never-logged-4711"
 
 
 def serve(app: Any) -> tuple[str, Callable[[], None]]:
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    srv = make_server("127.0.0.1", 0, buffered(app), threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
 
