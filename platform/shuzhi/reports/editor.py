@@ -69,13 +69,8 @@ class Context:
         self.topics = self.state.topics
         self.carried = live.carried_items(db.session, self.setting, reporter.campaign_id, reporter.org_id)
         self.rect_url = _rect_url(reporter.campaign_id, reporter.org_id)
-        principal = current_principal()
-        tenant = g.get("tenant")
-        self.can_edit = can(principal, Perm.REPORTS_WRITE_OWN, tenant, reporter.org_id) or drafts.is_coauthor(
-            db.session, reporter.id, g.get("user")
-        )
-        if not self.can_edit and not can(principal, Perm.REPORTS_READ, tenant, reporter.org_id):
-            raise Forbidden(_("只有本组织书记和报告的共同撰写人可以撰写这份述职报告。"))
+        self.can_edit = _may_edit(reporter.id, reporter.org_id)
+        principal, tenant = current_principal(), g.get("tenant")
         # the review's book is for the department and the review's reviewers (exports.views)
         self.can_book = can(principal, Perm.EXPORTS_RUN, tenant) or can(
             principal, Perm.REPORTS_REVIEW, tenant, reporter.org_id
@@ -90,6 +85,19 @@ class Context:
     def ensure_edit(self) -> None:
         if not self.can_edit:
             raise Forbidden(_("只有本组织书记和报告的共同撰写人可以修改这份述职报告。"))
+
+
+def _may_edit(reporter_id: int, org_id: int) -> bool:
+    """May the signed-in user edit this reporter's report (the org's secretary or a TJ-08
+    co-author)? Otherwise they need to read it, or they are refused here."""
+    principal, tenant = current_principal(), g.get("tenant")
+    if can(principal, Perm.REPORTS_WRITE_OWN, tenant, org_id) or drafts.is_coauthor(
+        db.session, reporter_id, g.get("user")
+    ):
+        return True
+    if not can(principal, Perm.REPORTS_READ, tenant, org_id):
+        raise Forbidden(_("只有本组织书记和报告的共同撰写人可以撰写这份述职报告。"))
+    return False
 
 
 def _rect_url(campaign_id: int, org_id: int) -> str:
@@ -302,12 +310,7 @@ def _check_signed_in(tenant: str, reporter_id: int) -> Any:
     target = live.target_of(db.session, reporter_id)
     if target is None:
         raise NotFound(_("找不到该述职人。"))
-    principal, tenant_obj = current_principal(), g.get("tenant")
-    can_edit = can(principal, Perm.REPORTS_WRITE_OWN, tenant_obj, target.org_id) or drafts.is_coauthor(
-        db.session, reporter_id, g.get("user")
-    )
-    if not can_edit and not can(principal, Perm.REPORTS_READ, tenant_obj, target.org_id):
-        raise Forbidden(_("只有本组织书记和报告的共同撰写人可以撰写这份述职报告。"))
+    can_edit = _may_edit(reporter_id, target.org_id)
     setting = live.setting_of(db.session, target)
     context = live_ticket.LiveContext(
         target,
