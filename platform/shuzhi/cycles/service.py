@@ -46,16 +46,9 @@ from shuzhi.policy import pinning
 from shuzhi.policy.models import PolicyPin
 from shuzhi.policy.pinning import pin_policy, pinned_policy
 from shuzhi.tenancy.models import Tenant
-from shuzhi.tenancy.scope import TENANT_KEY
+from shuzhi.tenancy.scope import tenant_of
 
 BATCH = 5000
-
-
-def _tenant_id(session: Session) -> int:
-    tenant = session.info.get(TENANT_KEY)
-    if tenant is None:
-        raise RuntimeError("cycles service needs a tenant scope")
-    return int(tenant)
 
 
 # --- reading -----------------------------------------------------------------------
@@ -291,7 +284,7 @@ def open_campaign(
     valid at the end of the period) and one reporter per reporting org, in bulk.
     """
     access.ensure_admin(who)
-    tenant_id = _tenant_id(session)
+    tenant_id = tenant_of(session)
     tenant = session.get(Tenant, tenant_id)
     assert tenant is not None
     if not tenant.policy_name:

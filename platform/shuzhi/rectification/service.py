@@ -45,7 +45,6 @@ from shuzhi.rectification.models import (
     ItemStatus,
     RectificationItem,
 )
-from shuzhi.tenancy.scope import TENANT_KEY
 
 STATUS_LABELS = {
     ItemStatus.OPEN: _l("未整改"),
@@ -70,13 +69,6 @@ def source_label(source: ItemSource | str) -> str:
     return str(SOURCE_LABELS[ItemSource(source)])
 
 
-def _tenant_id(session: Session) -> int:
-    tenant = session.info.get(TENANT_KEY)
-    if tenant is None:
-        raise RuntimeError("rectification service needs a tenant scope")
-    return int(tenant)
-
-
 # --- who may --------------------------------------------------------------------------
 
 
@@ -87,9 +79,8 @@ def _org(session: Session, org_id: Any) -> Any:
         org_id = int(org_id)
     except (TypeError, ValueError):
         raise ValidationFailed(_("请选择组织。"), errors={"org_id": [_("必填")]}) from None
-    org = session.get(Org, org_id)
-    # session.get may answer from the identity map: another tenant's row must not be found
-    if org is None or org.tenant_id != _tenant_id(session):
+    org = session.get(Org, org_id)  # within the tenant scope, identity map too (shuzhi.db.ScopedSession)
+    if org is None:
         raise NotFound(_("找不到该组织。"))
     return org
 
@@ -329,7 +320,7 @@ def update_item(session: Session, who: Who, item: RectificationItem, **changes: 
 
 def get_item(session: Session, item_id: int) -> RectificationItem:
     item = session.get(RectificationItem, item_id)
-    if item is None or item.tenant_id != session.info.get(TENANT_KEY):
+    if item is None:
         raise NotFound(_("找不到该整改事项。"))
     return item
 

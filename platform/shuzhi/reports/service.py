@@ -53,7 +53,7 @@ from shuzhi.reports.models import (
 from shuzhi.reports.parse import parse_report
 from shuzhi.reports.requirements import Requirements, derive
 from shuzhi.reports.uploads import text_blocks
-from shuzhi.tenancy.scope import TENANT_KEY
+from shuzhi.tenancy.scope import TENANT_KEY, tenant_of
 
 if TYPE_CHECKING:
     from shuzhi.policy.model import Policy
@@ -76,13 +76,6 @@ STATUS_LABELS = {
 
 def status_label(status: ReportStatus | str) -> str:
     return str(STATUS_LABELS[ReportStatus(status)])
-
-
-def _tenant_id(session: Session) -> int:
-    tenant = session.info.get(TENANT_KEY)
-    if tenant is None:
-        raise RuntimeError("reports service needs a tenant scope")
-    return int(tenant)
 
 
 def _cycles() -> Any:
@@ -187,10 +180,8 @@ def speech_documents(speech: str | None) -> dict[str, str]:
 
 
 def get_report(session: Session, report_id: int) -> Report:
-    report = session.get(Report, report_id)
-    # session.get may answer from the identity map without SQL (no RLS, no ORM filter):
-    # a row another tenant's scope loaded into this session must still not be found.
-    if report is None or report.tenant_id != session.info.get(TENANT_KEY):
+    report = session.get(Report, report_id)  # within the tenant scope (shuzhi.db.ScopedSession)
+    if report is None:
         raise NotFound(_("找不到该述职报告。"))
     return report
 
@@ -758,7 +749,7 @@ def add_member(
     role = MemberRole(role)
     member = session.scalar(
         select(Membership).where(
-            Membership.tenant_id == _tenant_id(session), Membership.user_id == member_user_id
+            Membership.tenant_id == tenant_of(session), Membership.user_id == member_user_id
         )
     )
     if member is None:
@@ -1037,7 +1028,7 @@ def invitable(session: Session, *, limit: int = 300) -> list[tuple[int, str]]:
     rows = session.execute(
         select(User.id, User.display_name)
         .join(Membership, Membership.user_id == User.id)
-        .where(Membership.tenant_id == _tenant_id(session))
+        .where(Membership.tenant_id == tenant_of(session))
         .distinct()
         .order_by(User.display_name, User.id)
         .limit(limit)

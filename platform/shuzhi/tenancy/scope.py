@@ -210,6 +210,14 @@ def scoped(
         )
 
 
+def tenant_of(session: Session) -> int:
+    """The tenant the session acts for; a service that writes tenant rows needs one."""
+    tenant = session.info.get(TENANT_KEY)
+    if tenant is None:
+        raise RuntimeError("this needs a tenant scope (tenancy.scope.scoped or set_session_scope)")
+    return int(tenant)
+
+
 def visible_in_scope(session: Session, obj: Any, execution_options: Any = None) -> bool:
     """Would the current scope's tenant filter let ``obj``'s row through? (For ``get()``.)"""
     if not isinstance(obj, TenantOwned):
