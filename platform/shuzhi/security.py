@@ -25,6 +25,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from limits import parse
 from werkzeug.wrappers import Response
 
+from shuzhi.auth import is_lean_request
 from shuzhi.errors import ShuzhiError
 
 CSP = (
@@ -90,14 +91,8 @@ def init_security(app: Flask) -> None:
     limiter = Limiter(get_remote_address, default_limits=[], headers_enabled=False)
     limiter.init_app(app)
     # a lean view (the editor's live check) is admitted by its own ticket and reads nothing
-    limiter.request_filter(_lean)
+    limiter.request_filter(is_lean_request)
     app.extensions[LIMITER_KEY] = limiter
-
-
-def _lean() -> bool:
-    from shuzhi.auth import is_lean_request
-
-    return is_lean_request()
 
 
 def _check_csrf() -> None:
@@ -108,8 +103,6 @@ def check_csrf(*, force: bool = False) -> None:
     """The CSRF token of an unsafe request (``force``: also for a lean view, which asked for it)."""
     if not current_app.config.get("WTF_CSRF_ENABLED", True) or request.method not in UNSAFE:
         return
-    from shuzhi.auth import is_lean_request
-
     if not force and is_lean_request():
         return  # the view's own pass stands for the token (shuzhi.auth.lean)
     if request.path.startswith("/api/") and g.get("auth_method") == "token":
