@@ -184,6 +184,10 @@ def save(
     version = service.save_draft(
         session, report, text, user=user, corrections=dict(corrections), speech=speech
     )
+    return _saved(version)
+
+
+def _saved(version: Any) -> Saved:
     return Saved(version.number, _when(version.updated_at or version.created_at or datetime.now(CHINA)))
 
 
@@ -197,7 +201,7 @@ def save_upload(
     version, _row = service.save_upload(
         session, report, user=user, text=text, kind=imported.kind, filename=filename, data=imported.original
     )
-    return Saved(version.number, _when(version.updated_at or version.created_at or datetime.now(CHINA)))
+    return _saved(version)
 
 
 def submit(session: Session, reporter: Any, *, user: Any) -> Any:
