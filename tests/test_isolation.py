@@ -257,7 +257,8 @@ def test_memberships_visible_to_tenant_and_to_their_user_only(pg_db) -> None:
 
 
 def test_get_does_not_answer_from_another_tenants_identity_map(app, make_tenant) -> None:
-    # A session that loaded tenant A's row, then acts for tenant B: get() must not hand it out
+    # issue 3 item 4 (isolation through the ORM): a session that loaded tenant A's row, then
+    # acts for tenant B: get() must not hand it out
     # from the identity map (no SQL runs, so neither the ORM filter nor RLS would see it).
     from shuzhi.db import db
 

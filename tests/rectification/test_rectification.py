@@ -220,7 +220,8 @@ def test_the_finding_cites_the_policy_in_force(app, slug: str, clause: str | Non
 
 
 def test_matcher_threshold(app) -> None:
-    # the documented matcher: half of the item's key bigrams (at least two) in one paragraph
+    # clause TJ-07 with CO-05, the documented matcher: half of the item's key bigrams (at least
+    # two) in one paragraph that says what was done
     item = matching.CarriedItem(1, 2022, "党员活动室使用记录不全")
     with app.test_request_context():
         (paraphrase,) = matching.respond([item], ["党员活动室的使用都有了记录。"])
@@ -335,7 +336,8 @@ def test_api_list_create_update_with_permissions(client, tongjia) -> None:
 
 
 def test_api_cross_tenant_is_not_found(client, tongjia, demo) -> None:  # noqa: F811
-    # tenant isolation: another tenant's item or org through this tenant's URL is 404, as if absent
+    # issue 3 item 4 (tenant isolation) with CO-05: another tenant's item or org through this
+    # tenant's URL is 404, as if absent
     sx = demo("suixi")
     with sx.scope():
         theirs = _add(sx, "ZB01", "遂溪的问题", 2022)

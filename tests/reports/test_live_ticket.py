@@ -79,6 +79,7 @@ def test_with_the_ticket_the_check_reads_nothing_and_needs_no_session(
 
 
 def test_without_a_ticket_it_is_a_signed_in_request_and_renews_the_ticket(client, tongjia) -> None:  # noqa: F811
+    # issue 6 speed (ADR 0020): the fallback is the ordinary signed-in check, which renews the ticket
     login(client, tongjia["secretary"])
     r = client.post(_url(tongjia, "/check"), data={"text": livetexts.SHORT})
     assert r.status_code == 200
@@ -90,6 +91,8 @@ def test_without_a_ticket_it_is_a_signed_in_request_and_renews_the_ticket(client
 def test_a_ticket_that_does_not_fit_falls_back_to_the_session(
     app, client, tongjia, spoil, monkeypatch  # noqa: F811
 ) -> None:
+    # issue 4 item 4 (tenant and org scope) with ADR 0020: a ticket admits only its own tenant,
+    # reporter and unexpired, untampered context; anything else is an ordinary request
     ticket = _page_ticket(client, tongjia)
     url = _url(tongjia, "/check")
     if spoil == "tampered":
@@ -116,7 +119,8 @@ def test_a_ticket_that_does_not_fit_falls_back_to_the_session(
 def test_another_users_page_cannot_mint_a_ticket_for_a_report_they_may_not_read(
     app, client, tongjia  # noqa: F811
 ) -> None:
-    # the full path is the permission check: a secretary of another org is refused and gets no ticket
+    # issue 4 item 4 / TJ-08: the full path is the permission check: a secretary of another org
+    # is refused and gets no ticket
     assert tongjia["other"] is not None
     login(client, tongjia["secretary"])
     r = client.post(f"/t/tongjia/write/{tongjia['other']}/check", data={"text": livetexts.SHORT})
@@ -125,6 +129,7 @@ def test_another_users_page_cannot_mint_a_ticket_for_a_report_they_may_not_read(
 
 
 def test_csrf_still_guards_the_full_path(app, client, tongjia) -> None:  # noqa: F811
+    # issue 4 item 3 (CSRF on every form) still holds on the live check's signed-in path
     login(client, tongjia["secretary"])
     app.config["WTF_CSRF_ENABLED"] = True
     try:
@@ -137,6 +142,7 @@ def test_csrf_still_guards_the_full_path(app, client, tongjia) -> None:  # noqa:
 def test_autosave_renews_the_ticket_and_a_revoked_session_keeps_only_the_check(
     app, client, tongjia  # noqa: F811
 ) -> None:
+    # issue 4 item 3 (revocable sessions) with ADR 0020's stated bound on the read-only check
     ticket = _page_ticket(client, tongjia)
     r = client.post(_url(tongjia, "/save"), data={"text": livetexts.SHORT}, headers={"HX-Request": "true"})
     assert r.status_code == 200
